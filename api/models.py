@@ -1,0 +1,268 @@
+"""Returns nothing; declares the tables: agencies, officers, tokens, procedure versions,
+dossiers, the task inbox and the append-only event log.
+
+Reads (inbox, timeline) come from these tables and never rebuild a workflow. A dossier's
+workflow state is stored without its process spec; the spec lives once per procedure version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+# JSONB on PostgreSQL (smaller, indexable), JSON text elsewhere.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator):
+    """Stores aware datetimes as UTC and always returns aware UTC datetimes (SQLite too)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UtcDateTime column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TaskState(StrEnum):
+    OPEN = "open"  # waiting for an officer to claim it
+    CLAIMED = "claimed"  # held by one officer
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # the workflow moved on without it
+
+
+OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
+
+
+class EventAction(StrEnum):
+    SUBMITTED = "submitted"
+    CLAIMED = "claimed"
+    RELEASED = "released"
+    COMPLETED = "completed"
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Officer(db.Model):
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    role_rows: Mapped[list[OfficerRole]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(row.role for row in self.role_rows)
+
+
+class OfficerRole(db.Model):
+    __tablename__ = "officer_roles"
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak yields no usable token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in listings to tell tokens apart
+    label: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    officer: Mapped[Officer] = relationship(lazy="joined")
+
+
+class ProcedureVersion(db.Model):
+    """A deployed diagram with its forms: what a dossier is pinned to for its whole life."""
+
+    __tablename__ = "procedure_versions"
+    __table_args__ = (
+        UniqueConstraint("procedure_code", "version"),
+        UniqueConstraint("procedure_code", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    process_id: Mapped[str] = mapped_column(String(128))
+    bpmn_source: Mapped[bytes] = mapped_column(LargeBinary)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # The spec as SpiffWorkflow serialized it when deployed: what migrations of old states need.
+    saved_spec: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    effective_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DossierSequence(db.Model):
+    """The last sequence number issued per agency and day (for dossier codes)."""
+
+    __tablename__ = "dossier_sequences"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Dossier(db.Model):
+    __tablename__ = "dossiers"
+    __table_args__ = (Index("ix_dossiers_agency_received", "agency_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    status: Mapped[int] = mapped_column(SmallInteger)
+    applicant: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    applicant_name: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[int] = mapped_column(SmallInteger)
+    declaration: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
+    clock_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    calendar_version: Mapped[str] = mapped_column(String(64))
+    # The earliest due date among open tasks: reminders and timers sweep on this column.
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    workflow_state: Mapped[str] = mapped_column(Text)
+    state_format: Mapped[str] = mapped_column(String(32))
+    spiff_version: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    procedure_version: Mapped[ProcedureVersion] = relationship(lazy="select")
+
+    # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Task(db.Model):
+    """The inbox: one row per human task, written with the workflow in one transaction."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # The inbox query walks this in due order; completed history never enters it.
+        Index(
+            "ix_tasks_inbox",
+            "agency_id",
+            "due_at",
+            "id",
+            postgresql_where=text("state IN ('open', 'claimed')"),
+            sqlite_where=text("state IN ('open', 'claimed')"),
+        ),
+        Index("ix_tasks_dossier", "dossier_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    dossier_code: Mapped[str] = mapped_column(String(40))
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    form_key: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), default=TaskState.OPEN.value)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
+    budget_days: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    calendar_version: Mapped[str] = mapped_column(String(64))
+    # What the officer sees when the task opens (the declaration and earlier answers) ...
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # ... and what the officer submitted to complete it.
+    submitted: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+
+    dossier: Mapped[Dossier] = relationship(lazy="select")
+    assignee: Mapped[Officer | None] = relationship(foreign_keys=[assignee_id], lazy="select")
+
+
+class Event(db.Model):
+    """The append-only event log: who, which agency, what, when, status before and after."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    step: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    status_before: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    status_after: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+    dossier: Mapped[Dossier] = relationship(lazy="select")
+    officer: Mapped[Officer | None] = relationship(lazy="joined")

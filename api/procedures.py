@@ -1,0 +1,82 @@
+"""Returns procedure versions: deploys catalogue procedures and compiles the pinned versions.
+
+A dossier is pinned to the version current when it was received; a new diagram becomes a new
+version (by content hash) and never changes a running dossier.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from engine import CompiledProcess, WorkflowSerializer, compile_process, content_hash
+from processes import CATALOGUE, Procedure, read_sources
+
+from .errors import ApiError
+from .extensions import db
+from .models import ProcedureVersion
+from .runtime import runtime
+
+
+def deploy(procedure: Procedure, *, effective_from: datetime, bpmn: bytes | None = None,
+           forms: dict | None = None) -> tuple[ProcedureVersion, bool]:
+    """Returns the version for these sources and whether it is new (same content: no new row)."""
+    if bpmn is None or forms is None:
+        sources = read_sources(procedure)
+        bpmn, forms = sources.bpmn, sources.forms
+    digest = content_hash(procedure.process_id, bpmn, forms)
+    existing = db.session.scalars(
+        select(ProcedureVersion).where(
+            ProcedureVersion.procedure_code == procedure.code,
+            ProcedureVersion.content_hash == digest,
+        )
+    ).one_or_none()
+    if existing is not None:
+        return existing, False
+    compiled = compile_process(bpmn, procedure.process_id, forms)  # refuses a bad diagram
+    if procedure.declaration_form not in compiled.forms:
+        raise ApiError(422, f"procedure {procedure.code} has no form {procedure.declaration_form}")
+    latest = db.session.scalar(
+        select(func.max(ProcedureVersion.version)).where(
+            ProcedureVersion.procedure_code == procedure.code
+        )
+    )
+    version = ProcedureVersion(
+        procedure_code=procedure.code,
+        version=(latest or 0) + 1,
+        content_hash=digest,
+        process_id=procedure.process_id,
+        bpmn_source=bpmn,
+        forms=forms,
+        saved_spec=WorkflowSerializer().dump_spec(compiled.spec, compiled.subprocess_specs),
+        effective_from=effective_from,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version, True
+
+
+def deploy_catalogue(effective_from: datetime) -> list[tuple[ProcedureVersion, bool]]:
+    """Returns the deployed version of every catalogue procedure (new ones created)."""
+    return [deploy(p, effective_from=effective_from) for p in CATALOGUE.values()]
+
+
+def current_version(procedure_code: str, at: datetime) -> ProcedureVersion | None:
+    """Returns the newest version in effect at an instant, or None."""
+    return db.session.scalars(
+        select(ProcedureVersion)
+        .where(
+            ProcedureVersion.procedure_code == procedure_code,
+            ProcedureVersion.effective_from <= at,
+        )
+        .order_by(ProcedureVersion.version.desc())
+        .limit(1)
+    ).first()
+
+
+def compiled(version: ProcedureVersion) -> CompiledProcess:
+    """Returns the compiled process of a version, compiled once per process per content hash."""
+    return runtime().processes.get(
+        version.content_hash, version.bpmn_source, version.process_id, version.forms
+    )

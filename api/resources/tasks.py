@@ -1,0 +1,89 @@
+"""GET /api/tasks (the inbox), GET /api/tasks/{id}, and claim, release, complete."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from ..auth import current_caller, login_required
+from ..procedures import compiled
+from ..schemas.tasks import (
+    CompleteTaskSchema,
+    InboxArgsSchema,
+    InboxSchema,
+    TaskDetailSchema,
+    TaskSummarySchema,
+)
+from ..task_service import (
+    InboxQuery,
+    claim_task,
+    complete_task,
+    get_task,
+    inbox,
+    release_task,
+)
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Công việc của cán bộ")
+
+
+@blp.route("")
+@login_required
+@blp.arguments(InboxArgsSchema, location="query")
+@blp.response(200, InboxSchema)
+def list_tasks(args):
+    """The caller's inbox: open tasks of their agency and roles, unclaimed or theirs, by due date."""
+    limit = min(args["limit"], current_app.config["MOTCUA_INBOX_MAX_PAGE_SIZE"])
+    page = inbox(
+        current_caller(),
+        InboxQuery(
+            mine_only=args.get("assignee") == "me",
+            procedure=args.get("procedure"),
+            overdue=args.get("overdue"),
+            limit=limit,
+            cursor=args.get("cursor"),
+        ),
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@blp.route("/<string:task_id>")
+@login_required
+@blp.response(200, TaskDetailSchema)
+def show_task(task_id):
+    """One task with its form (JSON Schema) and the data the form starts from."""
+    return _detail(get_task(current_caller(), task_id))
+
+
+@blp.route("/<string:task_id>/claim", methods=["POST"])
+@login_required
+@blp.response(200, TaskSummarySchema)
+def claim(task_id):
+    """Take the task; 409 when another officer already holds it."""
+    return claim_task(current_caller(), task_id)
+
+
+@blp.route("/<string:task_id>/release", methods=["POST"])
+@login_required
+@blp.response(200, TaskSummarySchema)
+def release(task_id):
+    """Put the task back in the pool (its holder, or a leader of the agency)."""
+    return release_task(current_caller(), task_id)
+
+
+@blp.route("/<string:task_id>/complete", methods=["POST"])
+@login_required
+@blp.arguments(CompleteTaskSchema)
+@blp.response(200, TaskDetailSchema)
+def complete(body, task_id):
+    """Finish the task with its form answers; 422 lists every field error."""
+    return _detail(complete_task(current_caller(), task_id, body["data"]))
+
+
+def _detail(task):
+    dossier = task.dossier
+    process = compiled(dossier.procedure_version)
+    step = process.steps.get(task.step)
+    task.form = process.form(task.form_key).schema
+    task.documentation = step.documentation if step else ""
+    task.dossier_status = dossier.status
+    return task

@@ -1,0 +1,60 @@
+"""Returns the request and response schemas of /api/dossiers."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from engine.calendar import TIMEZONE
+from processes import Channel
+
+from .common import LocalDateTime, StatusField
+from .tasks import TaskSummarySchema
+
+
+class ApplicantSchema(Schema):
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    id_number = fields.String(validate=validate.Regexp(r"^[0-9]{9}$|^[0-9]{12}$"))
+    phone = fields.String(validate=validate.Regexp(r"^(0|\+84)[0-9]{9,10}$"))
+    email = fields.Email()
+    address = fields.String(validate=validate.Length(max=500))
+
+
+class SubmitDossierSchema(Schema):
+    procedure = fields.String(required=True, metadata={"description": "procedure code"})
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    channel = fields.Integer(
+        load_default=int(Channel.COUNTER),
+        validate=validate.OneOf([int(c) for c in Channel]),
+        metadata={"description": "1 at the counter, 2 online, 3 by public post"},
+    )
+    data = fields.Dict(required=True, metadata={"description": "the declaration (tờ khai)"})
+
+
+class EventSchema(Schema):
+    at = LocalDateTime()
+    action = fields.String()
+    officer = fields.Function(lambda event: event.officer.username if event.officer else None)
+    step = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    status_before = StatusField(allow_none=True)
+    status_after = StatusField(allow_none=True)
+    detail = fields.Dict()
+
+
+class DossierSchema(Schema):
+    code = fields.String()
+    procedure_code = fields.String()
+    procedure_version = fields.Function(lambda d: d.procedure_version.version)
+    agency = fields.Function(lambda d: {"code": d.agency.code, "name": d.agency.name})
+    status = StatusField()
+    applicant = fields.Dict()
+    channel = fields.Integer()
+    declaration = fields.Dict()
+    received_at = LocalDateTime()
+    clock_started_at = LocalDateTime()
+    due_at = LocalDateTime()
+    appointment_date = fields.Function(lambda d: d.due_at.astimezone(TIMEZONE).date().isoformat())
+    calendar_version = fields.String()
+    finished_at = LocalDateTime(allow_none=True)
+    tasks = fields.List(fields.Nested(TaskSummarySchema))
+    timeline = fields.List(fields.Nested(EventSchema))

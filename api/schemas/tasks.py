@@ -1,0 +1,55 @@
+"""Returns the request and response schemas of /api/tasks."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..models import OPEN_TASK_STATES
+from ..runtime import now
+from .common import LocalDateTime, StatusField
+
+
+class InboxArgsSchema(Schema):
+    assignee = fields.String(
+        validate=validate.OneOf(["me"]),
+        metadata={"description": "`me`: only tasks the caller holds"},
+    )
+    procedure = fields.String(metadata={"description": "a procedure code, e.g. 1.001193"})
+    overdue = fields.Boolean(metadata={"description": "true: past due; false: not yet due"})
+    limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=50)
+    cursor = fields.String(metadata={"description": "`next_cursor` of the previous page"})
+
+
+class TaskSummarySchema(Schema):
+    id = fields.String()
+    dossier_code = fields.String()
+    procedure_code = fields.String()
+    step = fields.String()
+    title = fields.String()
+    role = fields.String()
+    form_key = fields.String()
+    state = fields.String()
+    assignee = fields.Function(lambda task: task.assignee.username if task.assignee else None)
+    budget_days = fields.Decimal(as_string=True)
+    created_at = LocalDateTime()
+    claimed_at = LocalDateTime(allow_none=True)
+    completed_at = LocalDateTime(allow_none=True)
+    due_at = LocalDateTime()
+    overdue = fields.Function(lambda task: task.state in OPEN_TASK_STATES and task.due_at < now())
+
+
+class InboxSchema(Schema):
+    items = fields.List(fields.Nested(TaskSummarySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TaskDetailSchema(TaskSummarySchema):
+    dossier_status = StatusField()
+    data = fields.Dict(metadata={"description": "what the form starts from"})
+    submitted = fields.Dict(allow_none=True)
+    form = fields.Dict(metadata={"description": "the step's form, as JSON Schema"})
+    documentation = fields.String()
+
+
+class CompleteTaskSchema(Schema):
+    data = fields.Dict(required=True, metadata={"description": "the form answers"})

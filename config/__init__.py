@@ -1,0 +1,39 @@
+"""Settings per environment, read only by the app factory and the worker.
+
+Everything comes from the environment with embedded defaults, so `make serve` works on a
+bare machine: SQLite in the instance folder and background work in-process when REDIS_URL
+is unset; PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def normalize_database_url(url: str) -> str:
+    """Returns a SQLAlchemy URL, mapping the common postgres:// forms onto psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Returns Flask config keys for the environment given (the process's by default)."""
+    environ = os.environ if environ is None else environ
+    instance_dir = Path(environ.get("MOTCUA_INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'motcua.sqlite3'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "REDIS_URL": environ.get("REDIS_URL") or None,
+        "MOTCUA_INSTANCE_DIR": str(instance_dir),
+        "MOTCUA_INBOX_PAGE_SIZE": int(environ.get("MOTCUA_INBOX_PAGE_SIZE", "50")),
+        "MOTCUA_INBOX_MAX_PAGE_SIZE": int(environ.get("MOTCUA_INBOX_MAX_PAGE_SIZE", "200")),
+        "MOTCUA_MAX_BPMN_BYTES": int(environ.get("MOTCUA_MAX_BPMN_BYTES", str(2 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(environ.get("MOTCUA_MAX_REQUEST_BYTES", str(4 * 1024 * 1024))),
+    }

@@ -1,0 +1,151 @@
+"""Returns saved workflow state (small, spec-free JSON) and restores workflows from it.
+
+SpiffWorkflow embeds the whole process spec in every serialized workflow. We store each spec
+once, with its procedure version, and keep only the instance state per dossier: this module
+writes the state without the spec and gives the spec back when restoring. The state is
+stamped with our format and SpiffWorkflow's serializer version; an older SpiffWorkflow
+version is migrated by re-joining the spec saved under that version (SpiffWorkflow's
+migrations rewrite spec and state together).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_VERSION
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from .errors import WorkflowStateError
+from .scripting import SCRIPT_ENGINE
+
+STATE_FORMAT = "motcua-state/1"
+# SpiffWorkflow's own serialization format version (of the installed library).
+SPIFF_SERIALIZER_VERSION = SPIFF_VERSION
+
+
+class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    """Converts a top-level workflow without its specs; specs come back as restore arguments."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        if "spec" in dct:  # a full serialization (e.g. one being migrated)
+            return super().from_dict(dct)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _registry():
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _StateOnlyWorkflowConverter
+    registry = BpmnWorkflowSerializer.configure(config)
+    # Task data may hold dates and decimals (form answers, fees); the library refuses both.
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    return registry
+
+
+class WorkflowSerializer:
+    """Returns JSON-ready dicts for workflow state and specs, and workflows restored from them."""
+
+    def __init__(self):
+        self._serializer = BpmnWorkflowSerializer(_registry(), version=SPIFF_SERIALIZER_VERSION)
+        self.spiff_version = SPIFF_SERIALIZER_VERSION
+
+    def dump_state(self, workflow: BpmnWorkflow) -> str:
+        """Returns the instance state of a workflow as JSON text, without its process spec."""
+        # Task data is converted by the registry while encoding (dates, decimals, UUIDs), as
+        # SpiffWorkflow's own serialize_json does; to_dict alone leaves it unconverted.
+        registry = self._serializer.registry
+        registry._encoder_mode = True
+        try:
+            envelope = {
+                "format": STATE_FORMAT,
+                "spiff_version": self.spiff_version,
+                "workflow": self._serializer.to_dict(workflow),
+            }
+            return json.dumps(envelope, cls=self._serializer._encoder_cls, separators=(",", ":"),
+                              ensure_ascii=False)
+        finally:
+            registry._encoder_mode = False
+
+    @staticmethod
+    def read_envelope(text: str) -> dict[str, Any]:
+        """Returns the parsed state envelope (format, spiff_version, workflow)."""
+        try:
+            envelope = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise WorkflowStateError(f"workflow state is not JSON: {exc}") from None
+        if not isinstance(envelope, dict) or envelope.get("format") != STATE_FORMAT:
+            found = envelope.get("format") if isinstance(envelope, dict) else type(envelope).__name__
+            raise WorkflowStateError(f"unknown workflow state format {found!r}")
+        return envelope
+
+    def dump_spec(self, spec, subprocess_specs) -> dict[str, Any]:
+        """Returns the specs as this SpiffWorkflow version serializes them (kept for migrations)."""
+        return {
+            "spiff_version": self.spiff_version,
+            "spec": self._serializer.to_dict(spec),
+            "subprocess_specs": {k: self._serializer.to_dict(v) for k, v in subprocess_specs.items()},
+        }
+
+    def load_state(
+        self,
+        text: str,
+        spec,
+        subprocess_specs,
+        *,
+        saved_spec: dict[str, Any] | None = None,
+    ) -> BpmnWorkflow:
+        """Returns the workflow a saved state describes, migrating an older format if needed."""
+        envelope = self.read_envelope(text)
+        dct = envelope["workflow"]
+        version = envelope.get("spiff_version")
+        if version == self.spiff_version:
+            workflow = self._serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+        else:
+            workflow = self._migrate(dct, version, saved_spec)
+        workflow.script_engine = SCRIPT_ENGINE
+        return workflow
+
+    def _migrate(self, dct, version, saved_spec) -> BpmnWorkflow:
+        if version not in MIGRATIONS:
+            raise WorkflowStateError(f"no migration from SpiffWorkflow state version {version!r}")
+        if not saved_spec or saved_spec.get("spiff_version") != version:
+            raise WorkflowStateError(
+                f"state version {version!r} needs the spec saved under the same version to migrate"
+            )
+        dct["spec"] = _deep_copy_json(saved_spec["spec"])
+        dct["subprocess_specs"] = _deep_copy_json(saved_spec["subprocess_specs"])
+        MIGRATIONS[version](dct)
+        dct.pop("VERSION", None)
+        return self._serializer.from_dict(dct)
+
+
+def _deep_copy_json(value):
+    # Restoring pops keys from the dicts it is given; never let it eat the caller's copy.
+    if isinstance(value, dict):
+        return {k: _deep_copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy_json(v) for v in value]
+    return value

@@ -1,0 +1,55 @@
+"""The national dossier status codes (DOMAIN.md §2) and intake channels."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class DossierStatus(IntEnum):
+    """Status of a dossier, as the national public-service portal codes it."""
+
+    SUBMITTED = 1  # Mới đăng ký
+    ACCEPTED = 2  # Được tiếp nhận
+    REFUSED = 3  # Không được tiếp nhận
+    PROCESSING = 4  # Đang xử lý
+    SUPPLEMENT_REQUESTED = 5  # Yêu cầu bổ sung giấy tờ
+    FEES_DUE = 6  # Yêu cầu thực hiện nghĩa vụ tài chính
+    WITHDRAWN = 7  # Công dân yêu cầu rút hồ sơ
+    STOPPED = 8  # Dừng xử lý
+    RESULT_READY = 9  # Đã xử lý xong
+    DELIVERED = 10  # Đã trả kết quả
+
+    @property
+    def label(self) -> str:
+        """Returns the Vietnamese name officers and citizens see."""
+        return _LABELS[self]
+
+    @property
+    def is_terminal(self) -> bool:
+        """Returns True when nothing more happens to a dossier in this status."""
+        return self in _TERMINAL
+
+
+_LABELS = {
+    DossierStatus.SUBMITTED: "Mới đăng ký",
+    DossierStatus.ACCEPTED: "Được tiếp nhận",
+    DossierStatus.REFUSED: "Không được tiếp nhận",
+    DossierStatus.PROCESSING: "Đang xử lý",
+    DossierStatus.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung giấy tờ",
+    DossierStatus.FEES_DUE: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    DossierStatus.WITHDRAWN: "Công dân yêu cầu rút hồ sơ",
+    DossierStatus.STOPPED: "Dừng xử lý",
+    DossierStatus.RESULT_READY: "Đã xử lý xong",
+    DossierStatus.DELIVERED: "Đã trả kết quả",
+}
+_TERMINAL = frozenset(
+    {DossierStatus.REFUSED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED, DossierStatus.DELIVERED}
+)
+
+
+class Channel(IntEnum):
+    """How a dossier reached the agency (kênh tiếp nhận)."""
+
+    COUNTER = 1  # trực tiếp tại Bộ phận Một cửa
+    ONLINE = 2  # trực tuyến
+    POST = 3  # dịch vụ bưu chính công ích

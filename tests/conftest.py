@@ -1,0 +1,175 @@
+"""Fixtures: an app on SQLite and (when reachable, always in CI) on PostgreSQL, a settable
+clock, seeded agencies and officers, and an HTTP client that speaks for one officer."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from api import create_app
+from api.accounts import create_agency, create_officer
+from api.auth import issue_token
+from api.extensions import db
+from api.procedures import deploy_catalogue
+from api.runtime import runtime
+from engine.calendar import TIMEZONE
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _reachable_postgres() -> str | None:
+    from config import normalize_database_url
+
+    url = normalize_database_url(POSTGRES_URL)
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return url
+    except Exception as exc:  # any failure to connect means "not here"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"PostgreSQL is required (REQUIRE_SERVICES=1) but unreachable: {exc}")
+        return None
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url():
+    """Returns a PostgreSQL URL whose search_path is a schema private to this test run."""
+    url = _reachable_postgres()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable here (CI sets REQUIRE_SERVICES=1 and fails instead)")
+    schema = f"motcua_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+class Clock:
+    """A settable clock the app reads instead of the wall clock."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, *args: int) -> None:
+        self.now = datetime(*args, tzinfo=TIMEZONE)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def clock():
+    # A Monday morning, 2026-03-02 09:00 in Vietnam: an ordinary working day.
+    return Clock(datetime(2026, 3, 2, 9, 0, tzinfo=TIMEZONE))
+
+
+@pytest.fixture
+def app(backend, tmp_path: Path, clock, request):
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'motcua.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_schema_url")
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "MOTCUA_INSTANCE_DIR": str(tmp_path), "TESTING": True}
+    )
+    # Requests must run in their own app context, as in production (a shared one would share
+    # the session and flask.g between requests), so the fixture leaves none pushed.
+    with app.app_context():
+        runtime().clock = clock
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+AGENCIES = {"H29.01": "UBND xã Tân An", "H29.02": "UBND xã Bình Minh"}
+ROLES = ("tiep_nhan", "tham_dinh", "lanh_dao", "van_thu")
+
+
+@pytest.fixture
+def officers(app, clock) -> dict[str, str]:
+    """Returns username → token: per agency, one officer per role plus a second appraiser."""
+    tokens = {}
+    with app.app_context():
+        deploy_catalogue(clock.now)
+        for code, name in AGENCIES.items():
+            agency = create_agency(code=code, name=name, kind="ubnd_xa")
+            people = [(f"{code.lower()}.{role}", [role]) for role in ROLES]
+            people.append((f"{code.lower()}.tham_dinh2", ["tham_dinh"]))
+            for username, roles in people:
+                officer = create_officer(agency=agency, username=username, roles=roles)
+                tokens[username], _ = issue_token(officer)
+        db.session.commit()
+    return tokens
+
+
+class OfficerClient:
+    """An HTTP client that sends one officer's bearer token with every request."""
+
+    def __init__(self, client, token: str | None):
+        self._client = client
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, url, **kwargs):
+        return self._client.get(url, headers=self._headers, **kwargs)
+
+    def post(self, url, json=None, **kwargs):
+        return self._client.post(url, json=json, headers=self._headers, **kwargs)
+
+
+@pytest.fixture
+def as_officer(app, officers):
+    client = app.test_client()
+
+    def make(username: str | None) -> OfficerClient:
+        return OfficerClient(client, officers.get(username) if username else None)
+
+    return make
+
+
+def birth_declaration() -> dict:
+    return {
+        "child": {
+            "full_name": "Nguyễn Minh An",
+            "sex": "male",
+            "date_of_birth": "2026-02-20",
+            "place_of_birth": "Bệnh viện Phụ sản Hà Nội",
+            "ethnicity": "Kinh",
+            "nationality": "Việt Nam",
+        },
+        "mother": {"full_name": "Trần Thị Bình", "id_number": "001190012345"},
+        "declarant": {"full_name": "Trần Thị Bình", "relationship": "mother"},
+        "documents": [{"name": "Giấy chứng sinh", "kind": "original", "count": 1}],
+    }
+
+
+def birth_submission(**overrides) -> dict:
+    body = {
+        "procedure": "1.001193",
+        "applicant": {"full_name": "Trần Thị Bình", "phone": "0912345678"},
+        "channel": 1,
+        "data": birth_declaration(),
+    }
+    body.update(overrides)
+    return body
