@@ -49,7 +49,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(settings_from_env())
     app.config.update(OPENAPI_SETTINGS)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # No pre-ping: it costs a round trip per request. A connection broken by a database
+    # restart fails one request and is dropped from the pool; recycling bounds idle age.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_recycle": 1800}
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False  # Vietnamese stays readable in responses

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .accounts import create_agency, create_officer
@@ -18,6 +19,7 @@ from .errors import ApiError
 from .extensions import db
 from .models import Agency, ApiToken, Officer, utcnow
 from .procedures import deploy_catalogue
+from .runtime import now
 
 
 def _instance_dir() -> Path:
@@ -46,9 +48,7 @@ def _officer_payload(officer: Officer, token: str | None = None) -> dict:
     return payload
 
 
-@click.group("agencies", help="Agencies (cơ quan).")
-def agencies():
-    pass
+agencies = AppGroup("agencies", help="Agencies (cơ quan).")
 
 
 @agencies.command("create")
@@ -74,9 +74,7 @@ def agencies_list(as_json):
     _print(payload, as_json, "\n".join(f"{a.code}\t{a.kind}\t{a.name}" for a in rows))
 
 
-@click.group("officers", help="Officers (cán bộ) and their roles.")
-def officers():
-    pass
+officers = AppGroup("officers", help="Officers (cán bộ) and their roles.")
 
 
 @officers.command("create")
@@ -100,9 +98,7 @@ def officers_create(agency_code, username, roles, full_name, as_json):
            f"created {officer.username} ({agency.code}, {', '.join(sorted(officer.roles))})\ntoken: {token}")
 
 
-@click.group("tokens", help="API tokens (stored hashed; a token is shown once).")
-def tokens():
-    pass
+tokens = AppGroup("tokens", help="API tokens (stored hashed; a token is shown once).")
 
 
 @tokens.command("create")
@@ -135,30 +131,26 @@ def tokens_revoke(username, prefix):
     click.echo(f"revoked {len(rows)} token(s)")
 
 
-@click.group("procedures", help="Procedure versions.")
-def procedures():
-    pass
+procedures = AppGroup("procedures", help="Procedure versions.")
 
 
 @procedures.command("deploy")
 def procedures_deploy():
     """Deploy the catalogue's diagrams and forms (a new version only when content changed)."""
-    for version, created in deploy_catalogue(utcnow()):
+    for version, created in deploy_catalogue(now()):
         state = "new version" if created else "unchanged"
         click.echo(f"{version.procedure_code} v{version.version} {version.content_hash[:12]} ({state})")
     db.session.commit()
 
 
-@click.group("demo", help="The demo agencies and officers.")
-def demo():
-    pass
+demo = AppGroup("demo", help="The demo agencies and officers.")
 
 
 @demo.command("seed")
 @click.option("--json", "as_json", is_flag=True)
 def demo_seed(as_json):
     """Deploy the catalogue and create two communes with one officer per role."""
-    deploy_catalogue(utcnow())
+    deploy_catalogue(now())
     db.session.commit()
     _print_demo(seed(_instance_dir()), as_json)
 
@@ -168,6 +160,17 @@ def demo_seed(as_json):
 def demo_officers(as_json):
     """Print the demo officers with their tokens."""
     _print_demo(listing(_instance_dir()), as_json)
+
+
+@demo.command("token")
+@click.argument("username")
+def demo_token_command(username):
+    """Print one demo officer's token (handy in shell scripts)."""
+    for row in listing(_instance_dir()):
+        if row.username == username:
+            click.echo(row.token)
+            return
+    raise click.ClickException(f"no demo officer {username}; run `motcua demo seed` first")
 
 
 def _print_demo(rows, as_json: bool) -> None:

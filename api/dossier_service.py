@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from engine import FormInvalid, ProcessInstance
 from engine.calendar import TIMEZONE
-from processes import CATALOGUE, Channel
+from processes import CATALOGUE, Channel, DossierStatus
 
 from .auth import Caller
-from .dossier_store import Actor, dossier_code, next_sequence, save_instance
+from .dossier_store import (
+    Actor,
+    DossierRef,
+    dossier_code,
+    insert_dossier,
+    next_sequence,
+    save_instance,
+)
 from .errors import ApiError, not_found
 from .extensions import db
 from .models import Dossier, EventAction, Task
@@ -55,38 +61,58 @@ def submit_dossier(
     calendar = runtime().calendar
     clock_started_at = calendar.clock_start(received_at)
     code = dossier_code(
-        caller.agency_code, received_at, next_sequence(caller.agency_id, received_at.astimezone(TIMEZONE).date())
+        caller.agency_code,
+        received_at,
+        next_sequence(caller.agency_id, received_at.astimezone(TIMEZONE).date()),
     )
     instance = ProcessInstance.start(
         process, {"dossier_code": code, "applicant": applicant, "declaration": data}
     )
-    dossier = Dossier(
+    status = int(instance.status() or DossierStatus.SUBMITTED)
+    values = {
+        "code": code,
+        "agency_id": caller.agency_id,
+        "procedure_version_id": version.id,
+        "procedure_code": procedure.code,
+        "status": status,
+        "applicant": applicant,
+        "applicant_name": applicant["full_name"],
+        "channel": int(Channel(channel)),
+        "declaration": data,
+        "received_at": received_at,
+        "received_by_id": caller.officer_id,
+        "clock_started_at": clock_started_at,
+        "due_at": calendar.due_at(clock_started_at, procedure.deadline.value),
+        "calendar_version": calendar.version,
+        "workflow_state": "",  # written with the first save below
+        "state_format": "",
+        "spiff_version": "",
+        "version": 0,
+        "updated_at": received_at,
+    }
+    dossier = DossierRef(
+        id=insert_dossier(values),
         code=code,
         agency_id=caller.agency_id,
-        procedure_version=version,
         procedure_code=procedure.code,
-        status=int(instance.status() or 1),
-        applicant=applicant,
-        applicant_name=applicant["full_name"],
-        channel=int(Channel(channel)),
-        declaration=data,
-        received_at=received_at,
-        received_by_id=caller.officer_id,
-        clock_started_at=clock_started_at,
-        due_at=calendar.due_at(clock_started_at, procedure.deadline.value),
-        calendar_version=calendar.version,
+        procedure_version_id=version.id,
+        status=status,
+        version=0,
+        workflow_state="",
+        spiff_version="",
     )
-    db.session.add(dossier)
     save_instance(
         dossier,
         instance,
+        open_before=set(),
         at=received_at,
         actor=Actor(caller.officer_id, caller.agency_id),
         action=EventAction.SUBMITTED.value,
-        detail={"channel": dossier.channel, "procedure_version": version.version},
+        status_before=None,
+        detail={"channel": values["channel"], "procedure_version": version.version},
     )
     db.session.commit()
-    return dossier
+    return get_dossier(caller, code)
 
 
 def get_dossier(caller: Caller, code: str) -> Dossier:
@@ -105,7 +131,6 @@ def dossier_tasks(dossier: Dossier) -> list[Task]:
         db.session.scalars(
             select(Task)
             .where(Task.dossier_id == dossier.id)
-            .options(selectinload(Task.assignee))
             .order_by(Task.created_at, Task.id)
         )
     )

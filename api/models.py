@@ -193,14 +193,12 @@ class Dossier(db.Model):
     workflow_state: Mapped[str] = mapped_column(Text)
     state_format: Mapped[str] = mapped_column(String(32))
     spiff_version: Mapped[str] = mapped_column(String(16))
+    # Every write checks and bumps it in its UPDATE (optimistic locking where rows cannot lock).
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     procedure_version: Mapped[ProcedureVersion] = relationship(lazy="select")
-
-    # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
-    __mapper_args__ = {"version_id_col": version}
 
 
 class Task(db.Model):
@@ -231,6 +229,8 @@ class Task(db.Model):
     form_key: Mapped[str] = mapped_column(String(128))
     state: Mapped[str] = mapped_column(String(16), default=TaskState.OPEN.value)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
+    # Usernames never change, so the inbox shows the holder without a join.
+    assignee_username: Mapped[str | None] = mapped_column(String(64), nullable=True)
     budget_days: Mapped[Decimal] = mapped_column(Numeric(6, 3))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -244,7 +244,6 @@ class Task(db.Model):
     submitted: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
 
     dossier: Mapped[Dossier] = relationship(lazy="select")
-    assignee: Mapped[Officer | None] = relationship(foreign_keys=[assignee_id], lazy="select")
 
 
 class Event(db.Model):

@@ -77,6 +77,18 @@ def current_version(procedure_code: str, at: datetime) -> ProcedureVersion | Non
 
 def compiled(version: ProcedureVersion) -> CompiledProcess:
     """Returns the compiled process of a version, compiled once per process per content hash."""
-    return runtime().processes.get(
+    process = runtime().processes.get(
         version.content_hash, version.bpmn_source, version.process_id, version.forms
     )
+    runtime().versions[version.id] = process
+    return process
+
+
+def compiled_version(version_id: int) -> CompiledProcess:
+    """Returns the compiled process of a version id, reading the version row only once.
+
+    Versions never change once written, so a process may keep what it compiled for good."""
+    process = runtime().versions.get(version_id)
+    if process is None:
+        process = compiled(db.session.get(ProcedureVersion, version_id))
+    return process

@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import literal, or_, select, tuple_
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine import TaskNotReady
@@ -18,9 +17,10 @@ from engine import TaskNotReady
 from .auth import Caller
 from .dossier_store import (
     Actor,
+    DossierRef,
     claim,
-    lock_dossier,
-    mark_completed,
+    lock_task_and_dossier,
+    log_event,
     release,
     restore_instance,
     save_instance,
@@ -29,9 +29,7 @@ from .errors import ApiError, conflict, not_found
 from .extensions import db
 from .models import (
     OPEN_TASK_STATES,
-    Event,
     EventAction,
-    Officer,
     Task,
     TaskState,
     UtcDateTime,
@@ -97,20 +95,19 @@ def get_task(caller: Caller, task_id: str) -> Task:
     return task
 
 
-def claim_task(caller: Caller, task_id: str) -> Task:
+def claim_task(caller: Caller, task_id: str):
     """Returns the task, now held by the caller; 409 when another officer holds it."""
-    task = get_task(caller, task_id)
+    at = now()
+    if _valid_id(task_id):
+        task = claim(task_id, caller.agency_id, caller.roles, caller.officer_id, caller.username, at)
+        if task is not None:
+            db.session.commit()
+            return task
+    task = get_task(caller, task_id)  # 404 outside the caller's agency
     if task.role not in caller.roles:
         raise ApiError(403, f"this task needs role {task.role}")
-    at = now()
-    if claim(task.id, caller.officer_id, at):
-        _log(task, caller, EventAction.CLAIMED, at)
-        db.session.commit()
-    else:
-        db.session.rollback()
-    db.session.refresh(task)
     if task.state == TaskState.CLAIMED.value and task.assignee_id == caller.officer_id:
-        return task  # claimed now, or already held by the caller: claiming is idempotent
+        return task  # already held by the caller: claiming is idempotent
     raise _not_available(task)
 
 
@@ -133,45 +130,59 @@ def release_task(caller: Caller, task_id: str) -> Task:
     return task
 
 
-def complete_task(caller: Caller, task_id: str, data: dict[str, Any]) -> Task:
-    """Returns the completed task, after its form validated and the workflow moved on."""
-    task = get_task(caller, task_id)
-    dossier = lock_dossier(task.dossier_id)
-    db.session.refresh(task)  # re-read under the lock: another request may have finished it
+@dataclass(frozen=True)
+class Completion:
+    task: dict[str, Any]
+    dossier: DossierRef
+    open_tasks: list[dict[str, Any]]
+
+
+def complete_task(caller: Caller, task_id: str, data: dict[str, Any]) -> Completion:
+    """Returns the completed task and the dossier's open tasks after the workflow moved on."""
+    locked = lock_task_and_dossier(task_id, caller.agency_id) if _valid_id(task_id) else None
+    if locked is None:
+        raise not_found("task")
+    task, dossier = locked
     if task.state in (TaskState.COMPLETED.value, TaskState.CANCELLED.value):
         raise conflict(f"the task is already {task.state}")
     if task.state != TaskState.CLAIMED.value or task.assignee_id != caller.officer_id:
         raise conflict("claim the task before completing it")
     at = now()
+    status_before = dossier.status
     try:
         instance = restore_instance(dossier)
+        open_before = {str(ready.task_id) for ready in instance.ready_steps()}
         instance.complete(UUID(task.id), data)
     except TaskNotReady:
-        db.session.rollback()
         raise conflict("the task is no longer open in the workflow") from None
     except SpiffWorkflowException as exc:
-        db.session.rollback()
         raise ApiError(422, f"the workflow could not continue with this data: {exc}") from None
-    except Exception:
-        db.session.rollback()
-        raise
-    mark_completed(task, at=at, officer_id=caller.officer_id, submitted=data)
-    save_instance(
-        dossier, instance, at=at, actor=Actor(caller.officer_id, caller.agency_id),
-        action=EventAction.COMPLETED.value, task=task,
+    open_rows = save_instance(
+        dossier, instance, open_before=open_before, at=at,
+        actor=Actor(caller.officer_id, caller.agency_id), action=EventAction.COMPLETED.value,
+        status_before=status_before, completed=(task, data),
     )
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise conflict("the dossier changed meanwhile; reload and try again") from None
-    return task
+    db.session.commit()
+    completed = {
+        **task._mapping,
+        "state": TaskState.COMPLETED.value,
+        "completed_at": at,
+        "completed_by_id": caller.officer_id,
+        "submitted": data,
+    }
+    return Completion(completed, dossier, open_rows)
 
 
-def _find(caller: Caller, task_id: str) -> Task | None:
+def _valid_id(task_id: str) -> bool:
     try:
         UUID(task_id)
     except ValueError:
+        return False
+    return True
+
+
+def _find(caller: Caller, task_id: str) -> Task | None:
+    if not _valid_id(task_id):
         return None
     return db.session.scalars(
         select(Task).where(Task.id == task_id, Task.agency_id == caller.agency_id)
@@ -181,22 +192,21 @@ def _find(caller: Caller, task_id: str) -> Task | None:
 def _not_available(task: Task) -> ApiError:
     if task.state in (TaskState.COMPLETED.value, TaskState.CANCELLED.value):
         return conflict(f"the task is already {task.state}")
-    holder = db.session.get(Officer, task.assignee_id) if task.assignee_id else None
-    return conflict(f"the task is held by {holder.username if holder else 'another officer'}")
+    return conflict(f"the task is held by {task.assignee_username or 'another officer'}")
 
 
-def _log(task: Task, caller: Caller, action: EventAction, at: datetime, detail=None) -> None:
-    db.session.add(
-        Event(
-            dossier_id=task.dossier_id,
-            agency_id=caller.agency_id,
-            officer_id=caller.officer_id,
-            action=action.value,
-            task_id=task.id,
-            step=task.step,
-            at=at,
-            detail=detail or {},
-        )
+def _log(task, caller: Caller, action: EventAction, at: datetime, detail=None) -> None:
+    log_event(
+        dossier_id=task.dossier_id,
+        agency_id=caller.agency_id,
+        officer_id=caller.officer_id,
+        action=action.value,
+        task_id=task.id,
+        step=task.step,
+        status_before=None,
+        status_after=None,
+        at=at,
+        detail=detail or {},
     )
 
 

@@ -88,7 +88,12 @@ def app(backend, tmp_path: Path, clock, request):
     else:
         url = request.getfixturevalue("postgres_schema_url")
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "MOTCUA_INSTANCE_DIR": str(tmp_path), "TESTING": True}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MOTCUA_INSTANCE_DIR": str(tmp_path),
+            "MOTCUA_TOKEN_CACHE_SECONDS": 0,
+            "TESTING": True,
+        }
     )
     # Requests must run in their own app context, as in production (a shared one would share
     # the session and flask.g between requests), so the fixture leaves none pushed.

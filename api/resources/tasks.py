@@ -6,8 +6,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from ..auth import current_caller, login_required
-from ..procedures import compiled
+from ..dossier_store import TASK_COLUMNS
+from ..procedures import compiled_version
 from ..schemas.tasks import (
+    CompletedTaskSchema,
     CompleteTaskSchema,
     InboxArgsSchema,
     InboxSchema,
@@ -51,7 +53,8 @@ def list_tasks(args):
 @blp.response(200, TaskDetailSchema)
 def show_task(task_id):
     """One task with its form (JSON Schema) and the data the form starts from."""
-    return _detail(get_task(current_caller(), task_id))
+    task = get_task(current_caller(), task_id)
+    return _detail(task, task.dossier.status, task.dossier.procedure_version_id)
 
 
 @blp.route("/<string:task_id>/claim", methods=["POST"])
@@ -73,17 +76,28 @@ def release(task_id):
 @blp.route("/<string:task_id>/complete", methods=["POST"])
 @login_required
 @blp.arguments(CompleteTaskSchema)
-@blp.response(200, TaskDetailSchema)
+@blp.response(200, CompletedTaskSchema)
 def complete(body, task_id):
-    """Finish the task with its form answers; 422 lists every field error."""
-    return _detail(complete_task(current_caller(), task_id, body["data"]))
+    """Finish the task with its form answers; 422 lists every field error.
+
+    The answer lists the tasks the dossier now has open, so a client can move on without
+    reading the dossier again."""
+    completion = complete_task(current_caller(), task_id, body["data"])
+    return {
+        **completion.task,
+        "dossier_status": completion.dossier.status,
+        "next_tasks": completion.open_tasks,
+    }
 
 
-def _detail(task):
-    dossier = task.dossier
-    process = compiled(dossier.procedure_version)
-    step = process.steps.get(task.step)
-    task.form = process.form(task.form_key).schema
-    task.documentation = step.documentation if step else ""
-    task.dossier_status = dossier.status
-    return task
+def _detail(task, dossier_status: int, procedure_version_id: int) -> dict:
+    """Returns a task's fields with its form, its step's documentation and the dossier status."""
+    values = task if isinstance(task, dict) else {c.key: getattr(task, c.key) for c in TASK_COLUMNS}
+    process = compiled_version(procedure_version_id)
+    step = process.steps.get(values["step"])
+    return {
+        **values,
+        "form": process.form(values["form_key"]).schema,
+        "documentation": step.documentation if step else "",
+        "dossier_status": dossier_status,
+    }

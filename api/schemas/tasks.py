@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from marshmallow.utils import get_value
 
 from ..models import OPEN_TASK_STATES
 from ..runtime import now
@@ -29,13 +30,15 @@ class TaskSummarySchema(Schema):
     role = fields.String()
     form_key = fields.String()
     state = fields.String()
-    assignee = fields.Function(lambda task: task.assignee.username if task.assignee else None)
+    assignee = fields.String(attribute="assignee_username", allow_none=True)
     budget_days = fields.Decimal(as_string=True)
     created_at = LocalDateTime()
     claimed_at = LocalDateTime(allow_none=True)
     completed_at = LocalDateTime(allow_none=True)
     due_at = LocalDateTime()
-    overdue = fields.Function(lambda task: task.state in OPEN_TASK_STATES and task.due_at < now())
+    overdue = fields.Function(
+        lambda task: get_value(task, "state") in OPEN_TASK_STATES and get_value(task, "due_at") < now()
+    )
 
 
 class InboxSchema(Schema):
@@ -49,6 +52,15 @@ class TaskDetailSchema(TaskSummarySchema):
     submitted = fields.Dict(allow_none=True)
     form = fields.Dict(metadata={"description": "the step's form, as JSON Schema"})
     documentation = fields.String()
+
+
+class CompletedTaskSchema(TaskSummarySchema):
+    dossier_status = StatusField()
+    submitted = fields.Dict()
+    next_tasks = fields.List(
+        fields.Nested(TaskSummarySchema),
+        metadata={"description": "the dossier's open tasks after this one was completed"},
+    )
 
 
 class CompleteTaskSchema(Schema):

@@ -125,3 +125,28 @@ def test_openapi_document_lists_every_endpoint(app):
     ):
         assert path in paths
     assert app.test_client().get("/api/docs").status_code == 200
+
+
+def test_revoked_token_is_refused(app, as_officer):
+    runner = app.test_cli_runner()
+    assert as_officer("h29.01.van_thu").get("/api/tasks").status_code == 200
+    result = runner.invoke(args=["tokens", "revoke", "--username", "h29.01.van_thu"])
+    assert result.exit_code == 0 and "revoked 1 token(s)" in result.output
+    assert as_officer("h29.01.van_thu").get("/api/tasks").status_code == 401
+
+
+def test_token_cache_remembers_a_caller_only_for_its_ttl(app, as_officer, monkeypatch):
+    import api.token_cache as token_cache
+    from api.runtime import runtime
+
+    with app.app_context():
+        cache = runtime().tokens
+    cache.seconds = 5
+    moment = [1000.0]
+    monkeypatch.setattr(token_cache.time, "monotonic", lambda: moment[0])
+    officer = as_officer("h29.01.van_thu")
+    assert officer.get("/api/tasks").status_code == 200
+    app.test_cli_runner().invoke(args=["tokens", "revoke", "--username", "h29.01.van_thu"])
+    assert officer.get("/api/tasks").status_code == 200  # still remembered
+    moment[0] += 6
+    assert officer.get("/api/tasks").status_code == 401

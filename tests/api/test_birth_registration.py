@@ -39,11 +39,13 @@ def test_birth_dossier_goes_from_submission_to_delivered(as_officer):
     assert dossier["due_at"] == "2026-03-02T17:00:00+07:00"  # same working day
     assert dossier["appointment_date"] == "2026-03-02"
     statuses = [1]
-    for username, step, data, status in STEPS:
+    for index, (username, step, data, status) in enumerate(STEPS):
         task = open_task(dossier, step)
         response = work(as_officer, username, task["id"], data)
         assert response.status_code == 200, response.json
         assert response.json["state"] == "completed"
+        expected_next = [STEPS[index + 1][1]] if index + 1 < len(STEPS) else []
+        assert [t["step"] for t in response.json["next_tasks"]] == expected_next
         dossier = as_officer(username).get(f"/api/dossiers/{dossier['code']}").json
         assert dossier["status"]["code"] == status
         statuses.append(status)

@@ -57,7 +57,8 @@ def test_twenty_simultaneous_claims_yield_one_holder(app, officers, as_officer):
     with app.app_context():
         task = db.session.get(Task, task_id)
         assert task.state == "claimed"
-        assert task.assignee.username == winner["assignee"]
+        assert task.assignee_username == winner["assignee"]
+        assert task.assignee_id is not None
         claims = db.session.scalar(
             select(func.count()).select_from(Event).where(Event.task_id == task_id, Event.action == "claimed")
         )
@@ -89,5 +90,5 @@ def test_simultaneous_completes_of_one_task_apply_once(app, officers, as_officer
         thread.join(timeout=60)
     assert sorted(codes) == [200, 409, 409, 409, 409]
     after = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{dossier['code']}").json
-    assert [t["step"] for t in after["tasks"]] == ["tiep_nhan", "tham_dinh"]
+    assert sorted(t["step"] for t in after["tasks"]) == ["tham_dinh", "tiep_nhan"]
     assert [e["action"] for e in after["timeline"]].count("completed") == 1

@@ -152,6 +152,7 @@ def upgrade():
     sa.Column('form_key', sa.String(length=128), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_username', sa.String(length=64), nullable=True),
     sa.Column('budget_days', sa.Numeric(precision=6, scale=3), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),

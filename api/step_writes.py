@@ -1,0 +1,219 @@
+"""Returns the writer that saves one workflow step, and claims a task, in the fewest round trips.
+
+A step writes up to five things: the task completed, tasks cancelled, tasks opened, the
+dossier (state, status, version check) and an event. On PostgreSQL they go as one statement
+(data-modifying CTEs), and a claim with its event as another; elsewhere (SQLite) as a few
+plain statements. Both run inside the caller's transaction and are covered by the same API
+tests, which run on both databases.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Row
+
+from .extensions import db
+from .models import Dossier, Event, EventAction, Task, TaskState
+
+TASKS, DOSSIERS, EVENTS = Task.__table__, Dossier.__table__, Event.__table__
+TASK_COLUMNS = tuple(TASKS.c)
+
+
+@dataclass
+class StepWrite:
+    """Everything one workflow step changes, ready to write."""
+
+    at: datetime
+    dossier: dict[str, Any]  # p_id, p_version and the new column values
+    event: dict[str, Any]
+    completed: dict[str, Any] | None = None  # p_id and the completed task's new values
+    cancelled: list[str] = field(default_factory=list)
+    opened: list[dict[str, Any]] = field(default_factory=list)
+
+
+class PortableWriter:
+    """Writes with plain statements (any database SQLAlchemy speaks)."""
+
+    def apply(self, write: StepWrite) -> bool:
+        """Returns False when the dossier's version moved (nothing is then kept)."""
+        session = db.session
+        if write.completed is not None:
+            session.execute(_COMPLETE_TASK, write.completed)
+        if write.cancelled:
+            session.execute(
+                _CANCEL_TASKS, {"p_ids": write.cancelled, "completed_at": write.at}
+            )
+        if write.opened:
+            session.execute(TASKS.insert(), write.opened)
+        if session.execute(_SAVE_DOSSIER, write.dossier).rowcount != 1:
+            return False
+        session.execute(EVENTS.insert(), write.event)
+        return True
+
+    def claim(self, params: dict[str, Any]) -> Row | None:
+        row = db.session.execute(_CLAIM, params).one_or_none()
+        if row is not None:
+            db.session.execute(
+                EVENTS.insert(),
+                {
+                    "dossier_id": row.dossier_id,
+                    "agency_id": row.agency_id,
+                    "officer_id": row.assignee_id,
+                    "action": EventAction.CLAIMED.value,
+                    "task_id": row.id,
+                    "step": row.step,
+                    "at": row.claimed_at,
+                    "detail": {},
+                },
+            )
+        return row
+
+
+class PostgresWriter(PortableWriter):
+    """Writes a step in one statement and a claim in one statement."""
+
+    def apply(self, write: StepWrite) -> bool:
+        completed = write.completed or {}
+        params = {
+            **write.dossier,
+            "completed_id": completed.get("p_id"),
+            "completed_at": completed.get("completed_at"),
+            "completed_by_id": completed.get("completed_by_id"),
+            "submitted": _json(completed.get("submitted")),
+            "cancelled": write.cancelled,
+            "cancelled_at": write.at,
+            "opened": _json(write.opened),
+            "e_agency_id": write.event["agency_id"],
+            "e_officer_id": write.event["officer_id"],
+            "e_action": write.event["action"],
+            "e_task_id": write.event["task_id"],
+            "e_step": write.event["step"],
+            "e_status_before": write.event["status_before"],
+            "e_status_after": write.event["status_after"],
+            "e_at": write.event["at"],
+            "e_detail": _json(write.event["detail"]),
+        }
+        return db.session.execute(_PG_STEP, params).scalar_one() == 1
+
+    def claim(self, params: dict[str, Any]) -> Row | None:
+        return db.session.execute(_PG_CLAIM, params).one_or_none()
+
+
+_PORTABLE, _POSTGRES = PortableWriter(), PostgresWriter()
+
+
+def writer() -> PortableWriter:
+    """Returns the writer for the database of the current session."""
+    return _POSTGRES if db.session.get_bind().dialect.name == "postgresql" else _PORTABLE
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# Built once: building a statement costs more than running it on these paths.
+_COMPLETE_TASK = TASKS.update().where(TASKS.c.id == bindparam("p_id"))
+_CANCEL_TASKS = (
+    TASKS.update()
+    .where(TASKS.c.id.in_(bindparam("p_ids", expanding=True)))
+    .values(state=TaskState.CANCELLED.value)
+)
+_SAVE_DOSSIER = DOSSIERS.update().where(
+    DOSSIERS.c.id == bindparam("p_id"), DOSSIERS.c.version == bindparam("p_version")
+)
+_CLAIM = (
+    TASKS.update()
+    .where(
+        TASKS.c.id == bindparam("p_task_id"),
+        TASKS.c.agency_id == bindparam("p_agency_id"),
+        TASKS.c.state == TaskState.OPEN.value,
+        TASKS.c.role.in_(bindparam("p_roles", expanding=True)),
+    )
+    .values(
+        state=TaskState.CLAIMED.value,
+        assignee_id=bindparam("assignee_id"),
+        assignee_username=bindparam("assignee_username"),
+        claimed_at=bindparam("claimed_at"),
+    )
+    .returning(*TASK_COLUMNS)
+)
+
+# Opened tasks arrive as one JSON array and become rows with jsonb_populate_recordset, so
+# the statement's text never depends on how many tasks a step opens.
+_PG_STEP = text(
+    """
+    WITH done AS (
+        UPDATE tasks
+        SET state = 'completed', completed_at = :completed_at,
+            completed_by_id = CAST(:completed_by_id AS integer),
+            submitted = CAST(:submitted AS jsonb)
+        WHERE id = CAST(:completed_id AS varchar)
+    ), cancelled AS (
+        UPDATE tasks SET state = 'cancelled', completed_at = :cancelled_at
+        WHERE id = ANY(CAST(:cancelled AS varchar[]))
+    ), opened AS (
+        INSERT INTO tasks
+        SELECT * FROM jsonb_populate_recordset(NULL::tasks, COALESCE(CAST(:opened AS jsonb), '[]'))
+    ), saved AS (
+        UPDATE dossiers
+        SET status = :status, workflow_state = :workflow_state, state_format = :state_format,
+            spiff_version = :spiff_version, next_due_at = :next_due_at,
+            finished_at = :finished_at, updated_at = :updated_at, version = :version
+        WHERE id = :p_id AND version = :p_version
+        RETURNING id
+    ), logged AS (
+        INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step,
+                            status_before, status_after, at, detail)
+        SELECT id, CAST(:e_agency_id AS integer), CAST(:e_officer_id AS integer),
+               CAST(:e_action AS varchar), CAST(:e_task_id AS varchar), CAST(:e_step AS varchar),
+               CAST(:e_status_before AS smallint), CAST(:e_status_after AS smallint),
+               CAST(:e_at AS timestamptz), CAST(:e_detail AS jsonb)
+        FROM saved
+    )
+    SELECT count(*) FROM saved
+    """
+).bindparams(
+    bindparam("next_due_at", type_=DOSSIERS.c.next_due_at.type),
+    bindparam("finished_at", type_=DOSSIERS.c.finished_at.type),
+    bindparam("updated_at", type_=DOSSIERS.c.updated_at.type),
+    bindparam("completed_at", type_=TASKS.c.completed_at.type),
+    bindparam("cancelled_at", type_=TASKS.c.completed_at.type),
+    bindparam("e_at", type_=EVENTS.c.at.type),
+)
+_PG_CLAIM = (
+    text(
+        """
+        WITH claimed AS (
+            UPDATE tasks
+            SET state = 'claimed', assignee_id = :assignee_id,
+                assignee_username = :assignee_username, claimed_at = :claimed_at
+            WHERE id = :p_task_id AND agency_id = :p_agency_id AND state = 'open'
+              AND role = ANY(CAST(:p_roles AS varchar[]))
+            RETURNING *
+        ), logged AS (
+            INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step, at, detail)
+            SELECT dossier_id, agency_id, assignee_id, 'claimed', id, step, claimed_at, '{}'::jsonb
+            FROM claimed
+        )
+        SELECT * FROM claimed
+        """
+    )
+    .bindparams(bindparam("claimed_at", type_=TASKS.c.claimed_at.type))
+    .columns(*TASK_COLUMNS)
+)
