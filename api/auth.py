@@ -64,7 +64,7 @@ def _caller_from_header() -> Caller:
     caller = cache.get(digest)
     if caller is not None:
         return caller
-    row = db.session.execute(_CALLER, {"p_token_hash": digest}).one_or_none()
+    row = db.session.connection().execute(_CALLER, {"p_token_hash": digest}).one_or_none()
     if row is None:
         raise ApiError(401, "the token is not valid")
     officer_id, username, agency_id, agency_code, agency_kind, roles = row

@@ -32,7 +32,7 @@ from .extensions import db
 from .models import Dossier, DossierSequence, ProcedureVersion, Task, TaskState
 from .procedures import compiled_version
 from .runtime import runtime
-from .step_writes import DOSSIERS, EVENTS, TASK_COLUMNS, TASKS, StepWrite, writer
+from .step_writes import DOSSIERS, EVENTS, TASK_COLUMNS, TASKS, StepWrite, connection, writer
 
 # What a write needs to know of a dossier (never the declaration or applicant).
 DOSSIER_WRITE_COLUMNS = (
@@ -87,7 +87,7 @@ def next_sequence(agency_id: int, day: date) -> int:
         )
         .returning(DossierSequence.last_value)
     )
-    return db.session.execute(statement).scalar_one()
+    return connection().execute(statement).scalar_one()
 
 
 def lock_task_and_dossier(task_id: str, agency_id: int) -> tuple[Row, DossierRef] | None:
@@ -96,11 +96,11 @@ def lock_task_and_dossier(task_id: str, agency_id: int) -> tuple[Row, DossierRef
     One statement locks the task row (so no claim or release slips in) and the dossier row
     (so no other step of the same dossier runs at once); PostgreSQL re-reads both rows once
     the locks are granted, so what the caller sees is current."""
-    row = db.session.execute(_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}).one_or_none()
+    row = connection().execute(_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}).one_or_none()
     if row is None:
         return None
     values = row._mapping
-    dossier = DossierRef(**{c.key: values[f"dossier_{c.key}"] for c in DOSSIER_WRITE_COLUMNS})
+    dossier = DossierRef(**{c.key: values[f"d__{c.key}"] for c in DOSSIER_WRITE_COLUMNS})
     return row, dossier
 
 
@@ -117,7 +117,7 @@ def restore_instance(dossier: DossierRef) -> ProcessInstance:
 
 def insert_dossier(values: dict[str, Any]) -> int:
     """Returns the id of a new dossier row."""
-    return db.session.execute(DOSSIERS.insert().values(**values).returning(DOSSIERS.c.id)).scalar_one()
+    return connection().execute(DOSSIERS.insert().values(**values).returning(DOSSIERS.c.id)).scalar_one()
 
 
 def save_instance(
@@ -210,7 +210,7 @@ def claim(task_id: str, agency_id: int, roles, officer_id: int, username: str, a
 def log_event(**values: Any) -> None:
     """Appends one event to the log."""
     values.setdefault("detail", {})
-    db.session.execute(EVENTS.insert(), values)
+    connection().execute(EVENTS.insert(), values)
 
 
 def release(task_id: str, holder_id: int | None) -> bool:
@@ -218,7 +218,7 @@ def release(task_id: str, holder_id: int | None) -> bool:
     condition = [Task.id == task_id, Task.state == TaskState.CLAIMED.value]
     if holder_id is not None:
         condition.append(Task.assignee_id == holder_id)
-    result = db.session.execute(
+    result = connection().execute(
         TASKS.update()
         .where(*condition)
         .values(
@@ -264,13 +264,13 @@ def _new_task(dossier: DossierRef, task_id: str, ready, instance: ProcessInstanc
 def _task_rows(task_ids: list[str]) -> list[dict[str, Any]]:
     if not task_ids:
         return []
-    rows = db.session.execute(select(*TASK_COLUMNS).where(Task.id.in_(task_ids)))
+    rows = connection().execute(select(*TASK_COLUMNS).where(Task.id.in_(task_ids)))
     return [dict(row._mapping) for row in rows]
 
 
 # Built once: building a statement costs more than running it on this path.
 _LOCK = (
-    select(*TASK_COLUMNS, *(c.label(f"dossier_{c.key}") for c in DOSSIER_WRITE_COLUMNS))
+    select(*TASK_COLUMNS, *(c.label(f"d__{c.key}") for c in DOSSIER_WRITE_COLUMNS))
     .join(DOSSIERS, Dossier.id == Task.dossier_id)
     .where(Task.id == bindparam("p_task_id"), Task.agency_id == bindparam("p_agency_id"))
     .with_for_update(of=[TASKS, DOSSIERS])

@@ -42,24 +42,23 @@ class PortableWriter:
 
     def apply(self, write: StepWrite) -> bool:
         """Returns False when the dossier's version moved (nothing is then kept)."""
-        session = db.session
         if write.completed is not None:
-            session.execute(_COMPLETE_TASK, write.completed)
+            connection().execute(_COMPLETE_TASK, write.completed)
         if write.cancelled:
-            session.execute(
+            connection().execute(
                 _CANCEL_TASKS, {"p_ids": write.cancelled, "completed_at": write.at}
             )
         if write.opened:
-            session.execute(TASKS.insert(), write.opened)
-        if session.execute(_SAVE_DOSSIER, write.dossier).rowcount != 1:
+            connection().execute(TASKS.insert(), write.opened)
+        if connection().execute(_SAVE_DOSSIER, write.dossier).rowcount != 1:
             return False
-        session.execute(EVENTS.insert(), write.event)
+        connection().execute(EVENTS.insert(), write.event)
         return True
 
     def claim(self, params: dict[str, Any]) -> Row | None:
-        row = db.session.execute(_CLAIM, params).one_or_none()
+        row = connection().execute(_CLAIM, params).one_or_none()
         if row is not None:
-            db.session.execute(
+            connection().execute(
                 EVENTS.insert(),
                 {
                     "dossier_id": row.dossier_id,
@@ -99,13 +98,21 @@ class PostgresWriter(PortableWriter):
             "e_at": write.event["at"],
             "e_detail": _json(write.event["detail"]),
         }
-        return db.session.execute(_PG_STEP, params).scalar_one() == 1
+        return connection().execute(_PG_STEP, params).scalar_one() == 1
 
     def claim(self, params: dict[str, Any]) -> Row | None:
-        return db.session.execute(_PG_CLAIM, params).one_or_none()
+        return connection().execute(_PG_CLAIM, params).one_or_none()
 
 
 _PORTABLE, _POSTGRES = PortableWriter(), PostgresWriter()
+
+
+def connection():
+    """Returns the session's connection, in its transaction.
+
+    Core statements run on it directly: the ORM's execution layer costs CPU and gives
+    nothing to statements that return plain rows."""
+    return db.session.connection()
 
 
 def writer() -> PortableWriter:
