@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--engine-dossiers", type=int, default=400)
     parser.add_argument("--api-dossiers", type=int, default=300)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--inbox-tasks", type=int, default=100_000)
