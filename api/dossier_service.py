@@ -21,7 +21,7 @@ from .dossier_store import (
 )
 from .errors import ApiError, not_found
 from .extensions import db
-from .models import Dossier, EventAction, Task
+from .models import Dossier, Event, EventAction, Task
 from .procedures import compiled, current_version
 from .runtime import now, runtime
 
@@ -123,6 +123,15 @@ def get_dossier(caller: Caller, code: str) -> Dossier:
     if dossier is None:
         raise not_found("dossier")
     return dossier
+
+
+def dossier_timeline(dossier: Dossier) -> list[Event]:
+    """Returns a dossier's events, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Event).where(Event.dossier_id == dossier.id).order_by(Event.at, Event.id)
+        )
+    )
 
 
 def dossier_tasks(dossier: Dossier) -> list[Task]:

@@ -150,10 +150,11 @@ class ProcedureVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     process_id: Mapped[str] = mapped_column(String(128))
-    bpmn_source: Mapped[bytes] = mapped_column(LargeBinary)
-    forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # The large columns load only when read (compiling on a cache miss, migrating a state).
+    bpmn_source: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonType, deferred=True)
     # The spec as SpiffWorkflow serialized it when deployed: what migrations of old states need.
-    saved_spec: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    saved_spec: Mapped[dict[str, Any]] = mapped_column(JsonType, deferred=True)
     effective_from: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

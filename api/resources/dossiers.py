@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ..auth import current_caller, login_required
-from ..dossier_service import dossier_tasks, get_dossier, submit_dossier
-from ..extensions import db
-from ..models import Event
+from ..dossier_service import dossier_tasks, dossier_timeline, get_dossier, submit_dossier
 from ..schemas.dossiers import DossierSchema, SubmitDossierSchema
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers", description="Hồ sơ")
 
 
 def _describe(dossier):
+    # The schema reads these two beside the dossier's own columns.
     dossier.tasks = dossier_tasks(dossier)
-    dossier.timeline = list(
-        db.session.scalars(
-            select(Event).where(Event.dossier_id == dossier.id).order_by(Event.at, Event.id)
-        )
-    )
+    dossier.timeline = dossier_timeline(dossier)
     return dossier
 
 
