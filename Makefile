@@ -28,6 +28,7 @@ serve: seed
 	$(BIN)/motcua run --host 127.0.0.1 --port $(PORT)
 
 test: install
+	$(BIN)/ruff check --quiet api engine processes config bench tests
 	$(BIN)/pytest
 
 bench: install

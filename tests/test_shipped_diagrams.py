@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from lxml import etree
 
 from engine import compile_process, parse_bpmn_bytes
 from processes import CATALOGUE, ROLES, read_sources, role_for_lane
