@@ -15,7 +15,7 @@ from config import settings_from_env
 from .cli import register_cli
 from .errors import register_error_handlers
 from .extensions import db, migrate
-from .resources import dossiers, procedures, tasks
+from .resources import dossiers, health, procedures, tasks
 from .runtime import init_runtime
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -68,7 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
     api = Api(app)
-    for blueprint in (procedures.blp, dossiers.blp, tasks.blp):
+    for blueprint in (procedures.blp, dossiers.blp, tasks.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api, so our single error shape wins
     register_cli(app)

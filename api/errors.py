@@ -54,6 +54,7 @@ def flatten_request_errors(messages: dict[str, Any]) -> dict[str, list[str]]:
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
+                key = "(root)" if key == "_schema" else key  # marshmallow's name for the whole body
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             flat.setdefault(prefix or "(root)", []).extend(value)

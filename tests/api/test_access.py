@@ -150,3 +150,15 @@ def test_token_cache_remembers_a_caller_only_for_its_ttl(app, as_officer, monkey
     assert officer.get("/api/tasks").status_code == 200  # still remembered
     moment[0] += 6
     assert officer.get("/api/tasks").status_code == 401
+
+
+def test_health_needs_no_token_and_checks_the_database(app):
+    response = app.test_client().get("/api/health")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_a_body_that_is_not_an_object_is_422_at_the_root(as_officer):
+    response = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=[1, 2])
+    assert response.status_code == 422
+    assert "(root)" in response.json["errors"]

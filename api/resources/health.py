@@ -1,0 +1,23 @@
+"""GET /api/health: is this process up and can it reach its database (for load balancers)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+
+blp = Blueprint("health", __name__, url_prefix="/api/health", description="Liveness and readiness")
+
+
+@blp.route("")
+@blp.doc(security=[])
+def health():
+    """200 when the database answers, 503 when it does not (no token needed)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
