@@ -14,6 +14,7 @@ from api.models import Agency, Event, Task
 from tests.conftest import birth_submission
 
 CLAIMANTS = 20
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
