@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if uri.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "begin", _sqlite_begin_immediate)
 
     api = Api(app)
     for blueprint in (procedures.blp, dossiers.blp, tasks.blp, health.blp):
@@ -77,8 +78,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _sqlite_pragmas(dbapi_connection, connection_record):
     # WAL lets readers run during a write; busy_timeout makes writers queue instead of failing.
+    # The driver must not open transactions itself: `_sqlite_begin_immediate` does.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection):
+    # SQLite has no row locks and ignores FOR UPDATE. Taking the write lock when a transaction
+    # begins (not at its first write) serializes writers from their first read, so a step
+    # never works from a state another request is about to change; a reader that later writes
+    # can also no longer fail with "database is locked" on a stale snapshot.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

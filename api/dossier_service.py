@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import select
 
 from engine import FormInvalid, ProcessInstance
@@ -65,9 +66,13 @@ def submit_dossier(
         received_at,
         next_sequence(caller.agency_id, received_at.astimezone(TIMEZONE).date()),
     )
-    instance = ProcessInstance.start(
-        process, {"dossier_code": code, "applicant": applicant, "declaration": data}
-    )
+    try:
+        instance = ProcessInstance.start(
+            process, {"dossier_code": code, "applicant": applicant, "declaration": data}
+        )
+    except SpiffWorkflowException as exc:
+        # A diagram whose first steps fail on this data: say so, write nothing.
+        raise ApiError(422, f"the procedure could not start with this data: {exc}") from None
     status = int(instance.status() or DossierStatus.SUBMITTED)
     values = {
         "code": code,

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
@@ -29,28 +29,24 @@ from engine.serializer import SPIFF_SERIALIZER_VERSION, STATE_FORMAT
 
 from .errors import conflict
 from .extensions import db
-from .models import Dossier, DossierSequence, ProcedureVersion, Task, TaskState
+from .models import DossierSequence, ProcedureVersion, Task, TaskState
 from .procedures import compiled_version
 from .runtime import runtime
-from .step_writes import DOSSIERS, EVENTS, TASK_COLUMNS, TASKS, StepWrite, connection, writer
-
-# What a write needs to know of a dossier (never the declaration or applicant).
-DOSSIER_WRITE_COLUMNS = (
-    Dossier.id,
-    Dossier.code,
-    Dossier.agency_id,
-    Dossier.procedure_code,
-    Dossier.procedure_version_id,
-    Dossier.status,
-    Dossier.version,
-    Dossier.workflow_state,
-    Dossier.spiff_version,
+from .step_writes import (
+    DOSSIER_LOCK_COLUMNS,
+    DOSSIERS,
+    EVENTS,
+    TASK_COLUMNS,
+    TASKS,
+    StepWrite,
+    connection,
+    writer,
 )
-
 
 @dataclass
 class DossierRef:
-    """A dossier as a write sees it: identity, status, workflow state and version."""
+    """A dossier as a write sees it: identity, status, workflow state and version (the
+    columns `step_writes.DOSSIER_LOCK_COLUMNS` reads when it locks the row)."""
 
     id: int
     code: str
@@ -91,16 +87,14 @@ def next_sequence(agency_id: int, day: date) -> int:
 
 
 def lock_task_and_dossier(task_id: str, agency_id: int) -> tuple[Row, DossierRef] | None:
-    """Returns a task of the agency and its dossier, both rows locked for the transaction.
-
-    One statement locks the task row (so no claim or release slips in) and the dossier row
-    (so no other step of the same dossier runs at once); PostgreSQL re-reads both rows once
-    the locks are granted, so what the caller sees is current."""
-    row = connection().execute(_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}).one_or_none()
+    """Returns a task of the agency and its dossier, both rows locked for the transaction:
+    the dossier (so no other step of it runs at once), then the task (so no claim or release
+    slips in). PostgreSQL re-reads both rows once the locks are granted."""
+    row = writer().lock(task_id, agency_id)
     if row is None:
         return None
     values = row._mapping
-    dossier = DossierRef(**{c.key: values[f"d__{c.key}"] for c in DOSSIER_WRITE_COLUMNS})
+    dossier = DossierRef(**{name: values[f"d__{name}"] for name in DOSSIER_LOCK_COLUMNS})
     return row, dossier
 
 
@@ -165,6 +159,7 @@ def save_instance(
         },
         completed=None if task is None else {
             "p_id": task.id,
+            "p_holder": actor.officer_id,
             "state": TaskState.COMPLETED.value,
             "completed_at": at,
             "completed_by_id": actor.officer_id,
@@ -266,12 +261,3 @@ def _task_rows(task_ids: list[str]) -> list[dict[str, Any]]:
         return []
     rows = connection().execute(select(*TASK_COLUMNS).where(Task.id.in_(task_ids)))
     return [dict(row._mapping) for row in rows]
-
-
-# Built once: building a statement costs more than running it on this path.
-_LOCK = (
-    select(*TASK_COLUMNS, *(c.label(f"d__{c.key}") for c in DOSSIER_WRITE_COLUMNS))
-    .join(DOSSIERS, Dossier.id == Task.dossier_id)
-    .where(Task.id == bindparam("p_task_id"), Task.agency_id == bindparam("p_agency_id"))
-    .with_for_update(of=[TASKS, DOSSIERS])
-)

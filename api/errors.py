@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -82,6 +83,17 @@ def register_error_handlers(app: Flask) -> None:
         for finding in error.findings:
             errors.setdefault(finding.element, []).append(finding.message)
         return payload(422, "the diagram was rejected", errors), 422
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError):
+        # Deadlock or serialization failure (PostgreSQL), lock wait timeout (SQLite): the
+        # transaction was rolled back whole, so asking the client to retry is safe.
+        state = getattr(error.orig, "sqlstate", None)
+        if state in ("40P01", "40001"):
+            return payload(409, "the dossier was busy with another change; try again"), 409
+        if "database is locked" in str(error.orig):
+            return payload(503, "the database is busy; try again"), 503
+        raise error
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -78,7 +78,7 @@ def current_version(procedure_code: str, at: datetime) -> ProcedureVersion | Non
 def compiled(version: ProcedureVersion) -> CompiledProcess:
     """Returns the compiled process of a version, compiled once per process per content hash."""
     process = runtime().processes.get(
-        version.content_hash, version.bpmn_source, version.process_id, version.forms
+        version.content_hash, lambda: (version.bpmn_source, version.process_id, version.forms)
     )
     runtime().versions[version.id] = process
     return process

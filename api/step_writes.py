@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Row
 
 from .extensions import db
@@ -38,20 +38,29 @@ class StepWrite:
 
 
 class PortableWriter:
-    """Writes with plain statements (any database SQLAlchemy speaks)."""
+    """Writes with plain statements (any database SQLAlchemy speaks; SQLite runs every
+    transaction as BEGIN IMMEDIATE, so writers are serialized from their first read)."""
+
+    def lock(self, task_id: str, agency_id: int) -> Row | None:
+        """Returns the task joined with its dossier's write columns (`d__` prefix), locked."""
+        return connection().execute(
+            _LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}
+        ).one_or_none()
 
     def apply(self, write: StepWrite) -> bool:
-        """Returns False when the dossier's version moved (nothing is then kept)."""
+        """Returns False when the dossier's version moved or the task is no longer held by
+        its completer; the caller then rolls back, so nothing is kept."""
+        if connection().execute(_SAVE_DOSSIER, write.dossier).rowcount != 1:
+            return False
         if write.completed is not None:
-            connection().execute(_COMPLETE_TASK, write.completed)
+            if connection().execute(_COMPLETE_TASK, write.completed).rowcount != 1:
+                return False
         if write.cancelled:
             connection().execute(
                 _CANCEL_TASKS, {"p_ids": write.cancelled, "completed_at": write.at}
             )
         if write.opened:
             connection().execute(TASKS.insert(), write.opened)
-        if connection().execute(_SAVE_DOSSIER, write.dossier).rowcount != 1:
-            return False
         connection().execute(EVENTS.insert(), write.event)
         return True
 
@@ -75,13 +84,19 @@ class PortableWriter:
 
 
 class PostgresWriter(PortableWriter):
-    """Writes a step in one statement and a claim in one statement."""
+    """Locks, writes a step and claims, each in one statement."""
+
+    def lock(self, task_id: str, agency_id: int) -> Row | None:
+        return connection().execute(
+            _PG_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}
+        ).one_or_none()
 
     def apply(self, write: StepWrite) -> bool:
         completed = write.completed or {}
         params = {
             **write.dossier,
             "completed_id": completed.get("p_id"),
+            "completed_holder": completed.get("p_holder"),
             "completed_at": completed.get("completed_at"),
             "completed_by_id": completed.get("completed_by_id"),
             "submitted": _json(completed.get("submitted")),
@@ -135,7 +150,11 @@ def _json_default(value: Any) -> str:
 
 
 # Built once: building a statement costs more than running it on these paths.
-_COMPLETE_TASK = TASKS.update().where(TASKS.c.id == bindparam("p_id"))
+_COMPLETE_TASK = TASKS.update().where(
+    TASKS.c.id == bindparam("p_id"),
+    TASKS.c.state == TaskState.CLAIMED.value,
+    TASKS.c.assignee_id == bindparam("p_holder"),
+)
 _CANCEL_TASKS = (
     TASKS.update()
     .where(TASKS.c.id.in_(bindparam("p_ids", expanding=True)))
@@ -170,7 +189,9 @@ _PG_STEP = text(
         SET state = 'completed', completed_at = :completed_at,
             completed_by_id = CAST(:completed_by_id AS integer),
             submitted = CAST(:submitted AS jsonb)
-        WHERE id = CAST(:completed_id AS varchar)
+        WHERE id = CAST(:completed_id AS varchar) AND state = 'claimed'
+          AND assignee_id = CAST(:completed_holder AS integer)
+        RETURNING id
     ), cancelled AS (
         UPDATE tasks SET state = 'cancelled', completed_at = :cancelled_at
         WHERE id = ANY(CAST(:cancelled AS varchar[]))
@@ -183,6 +204,7 @@ _PG_STEP = text(
             spiff_version = :spiff_version, next_due_at = :next_due_at,
             finished_at = :finished_at, updated_at = :updated_at, version = :version
         WHERE id = :p_id AND version = :p_version
+          AND (CAST(:completed_id AS varchar) IS NULL OR EXISTS (SELECT 1 FROM done))
         RETURNING id
     ), logged AS (
         INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step,
@@ -224,3 +246,30 @@ _PG_CLAIM = (
     .bindparams(bindparam("claimed_at", type_=TASKS.c.claimed_at.type))
     .columns(*TASK_COLUMNS)
 )
+
+# Task and dossier with the dossier's write columns beside the task's, for both writers.
+DOSSIER_LOCK_COLUMNS = (
+    "id", "code", "agency_id", "procedure_code", "procedure_version_id", "status", "version",
+    "workflow_state", "spiff_version",
+)
+_LOCK = (
+    select(*TASK_COLUMNS, *(DOSSIERS.c[name].label(f"d__{name}") for name in DOSSIER_LOCK_COLUMNS))
+    .join(DOSSIERS, DOSSIERS.c.id == TASKS.c.dossier_id)
+    .where(TASKS.c.id == bindparam("p_task_id"), TASKS.c.agency_id == bindparam("p_agency_id"))
+    .with_for_update(of=[TASKS, DOSSIERS])
+)
+# The dossier row is locked before the task row, always: a step that cancels a sibling task
+# holds the dossier, and a completion of that sibling must queue on the dossier, not hold the
+# sibling's row while it waits (that order deadlocked).
+_PG_LOCK = text(
+    f"""
+    WITH d AS (
+        SELECT {", ".join(DOSSIER_LOCK_COLUMNS)} FROM dossiers
+        WHERE id = (SELECT dossier_id FROM tasks WHERE id = :p_task_id AND agency_id = :p_agency_id)
+        FOR UPDATE
+    )
+    SELECT tasks.*, {", ".join(f"d.{name} AS d__{name}" for name in DOSSIER_LOCK_COLUMNS)}
+    FROM d JOIN tasks ON tasks.dossier_id = d.id AND tasks.id = :p_task_id
+    FOR UPDATE OF tasks
+    """
+).columns(*TASK_COLUMNS, *(DOSSIERS.c[name].label(f"d__{name}") for name in DOSSIER_LOCK_COLUMNS))

@@ -219,6 +219,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         due_at, task_id = json.loads(raw)
-        return datetime.fromisoformat(due_at), str(task_id)
+        due = datetime.fromisoformat(due_at)
+        if due.tzinfo is None or not isinstance(task_id, str):
+            raise ValueError("not a cursor we issued")
+        return due, task_id
     except (ValueError, TypeError):
         raise ApiError(400, "the cursor is not valid", {"cursor": ["not a cursor we issued"]}) from None

@@ -18,8 +18,12 @@ MAX_BPMN_BYTES = 2 * 1024 * 1024
 
 # A DOCTYPE or ENTITY declaration anywhere (they may hide behind comments or a PI).
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# The encoding an XML declaration names: anything but UTF-8 could spell "<!DOCTYPE" in bytes
+# the check above does not see (UTF-7 writes "<!" as "+ADw-+ACE-").
+_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*\bencoding\s*=\s*[\"']([^\"']+)[\"']")
 
 _PARSER = etree.XMLParser(
+    encoding="utf-8",  # decode as UTF-8 whatever the document declares
     resolve_entities=False,
     no_network=True,
     load_dtd=False,
@@ -40,6 +44,14 @@ def parse_bpmn_bytes(source: bytes | str, *, max_bytes: int = MAX_BPMN_BYTES) ->
     except UnicodeDecodeError as exc:
         # Other encodings (UTF-16, say) would let a DOCTYPE slip past the byte check.
         raise DiagramRejected([Finding("document", f"not UTF-8: {exc.reason}")]) from None
+    declared = _DECLARED_ENCODING.match(source)
+    if declared and declared.group(1).decode("ascii", "replace").lower().replace("_", "-") not in {
+        "utf-8",
+        "utf8",
+    }:
+        raise DiagramRejected(
+            [Finding("document", f"declares encoding {declared.group(1).decode('ascii', 'replace')!r}: only UTF-8")]
+        )
     if _DECLARATION.search(source):
         raise DiagramRejected(
             [Finding("document", "DOCTYPE and ENTITY declarations are not allowed in BPMN")]

@@ -298,7 +298,6 @@ _COMPARE = {
 _SEQUENCES = (str, list, tuple)
 _SIZED = (str, list, tuple, dict, set, frozenset, range,
           type({}.keys()), type({}.values()), type({}.items()))
-_BREAK, _CONTINUE = object(), object()
 
 
 def _units(value: Any, deep: bool, limit: int) -> int:

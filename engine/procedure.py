@@ -21,10 +21,8 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
 from processes import DossierStatus, role_for_lane
 
@@ -35,12 +33,31 @@ from .forms import Form, check_schema
 
 BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 
-# Constructs SpiffWorkflow parses but does not run; a path through them silently ends.
+SPIFF_NS = {"spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+
+# Constructs SpiffWorkflow parses but does not run (a path through them silently ends), or
+# that this platform does not drive yet (nothing fires timers or re-checks conditions).
 _UNSUPPORTED = {
     "bpmn:linkEventDefinition": "link events are not run by the engine",
     "bpmn:compensateEventDefinition": "compensation is not supported",
     "bpmn:complexGateway": "complex gateways are not supported",
+    "bpmn:timerEventDefinition": "timer events are not fired by the platform yet",
+    "bpmn:conditionalEventDefinition": "conditional events are not re-evaluated by the platform yet",
 }
+
+# Every place a diagram carries code the engine will run, and how it runs it.
+_CODE = (
+    ("bpmn:conditionExpression", BPMN_NS, "eval"),
+    ("bpmn:loopCardinality", BPMN_NS, "eval"),
+    ("bpmn:completionCondition", BPMN_NS, "eval"),
+    ("bpmn:timeDuration", BPMN_NS, "eval"),
+    ("bpmn:timeDate", BPMN_NS, "eval"),
+    ("bpmn:timeCycle", BPMN_NS, "eval"),
+    ("bpmn:condition", BPMN_NS, "eval"),
+    ("bpmn:script", BPMN_NS, "exec"),
+    ("spiffworkflow:preScript", SPIFF_NS, "exec"),
+    ("spiffworkflow:postScript", SPIFF_NS, "exec"),
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,7 @@ def compile_process(
     root = parse_bpmn_bytes(bpmn)
     findings: list[Finding] = []
     findings += _unsupported_constructs(root)
+    findings += _unsafe_code(root)
     compiled_forms: dict[str, Form] = {}
     for key, schema in forms.items():
         problems = check_schema(key, schema)
@@ -116,7 +134,6 @@ def compile_process(
     end_statuses: dict[str, DossierStatus] = {}
     for task_spec in _all_task_specs(spec, subprocess_specs):
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-        findings += _check_code(task_spec, element)
         properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
         if task_spec.manual:
             step, problems = _read_step(task_spec, element, properties, compiled_forms, resolve_role)
@@ -153,13 +170,17 @@ class ProcessCache:
         self._max_entries = max_entries
 
     def get(
-        self, digest: str, bpmn: bytes, process_id: str, forms: Mapping[str, Mapping[str, Any]]
+        self,
+        digest: str,
+        sources: Callable[[], tuple[bytes, str, Mapping[str, Mapping[str, Any]]]],
     ) -> CompiledProcess:
+        """Returns the compiled process for a digest; `sources()` gives (bpmn, process id,
+        forms) and is called only when the digest has not been compiled yet."""
         with self._lock:
             if digest in self._entries:
                 self._entries.move_to_end(digest)
                 return self._entries[digest]
-        compiled = compile_process(bpmn, process_id, forms)
+        compiled = compile_process(*sources())
         with self._lock:
             self._entries[digest] = compiled
             while len(self._entries) > self._max_entries:
@@ -177,8 +198,8 @@ def _unsupported_constructs(root) -> list[Finding]:
     findings = []
     for xpath, message in _UNSUPPORTED.items():
         for node in root.iterfind(f".//{xpath}", BPMN_NS):
-            owner = node if node.get("id") and "Gateway" in node.tag else node.getparent()
-            findings.append(Finding(owner.get("id", "?"), message))
+            owner = node if "Gateway" in node.tag else node.getparent()
+            findings.append(Finding(_owner_id(owner), message))
     for node in root.iterfind(".//bpmn:scriptTask", BPMN_NS):
         language = (node.get("scriptFormat") or "python").lower()
         if language not in {"python", "text/python", "text/x-python"}:
@@ -186,27 +207,27 @@ def _unsupported_constructs(root) -> list[Finding]:
     return findings
 
 
-def _check_code(task_spec, element: str) -> list[Finding]:
-    """Returns findings for conditions and scripts the restricted evaluator refuses."""
-    code: list[tuple[str, str, str]] = []
-    if isinstance(task_spec, MultiChoice):
-        for condition, target in task_spec.cond_task_specs:
-            # BPMN conditions are wrapped in an Operator whose one argument is the expression.
-            expression = getattr(condition, "args", [condition])[0] if condition is not None else None
-            if expression is not None:
-                code.append((f"{element} → {target}", str(expression), "eval"))
-    if isinstance(task_spec, ScriptEngineTask) and getattr(task_spec, "script", None):
-        code.append((element, task_spec.script, "exec"))
-    for attr in ("prescript", "postscript"):
-        if getattr(task_spec, attr, None):
-            code.append((f"{element} ({attr})", getattr(task_spec, attr), "exec"))
+def _unsafe_code(root) -> list[Finding]:
+    """Returns findings for every expression or script the restricted evaluator refuses,
+    read from the XML itself so that no place a diagram can carry code is missed."""
     findings = []
-    for where, source, mode in code:
-        try:
-            evaluator.check(source, mode=mode)
-        except evaluator.UnsafeCodeError as exc:
-            findings += [Finding(where, f"{source!r}: {problem}") for problem in exc.findings]
+    for xpath, namespaces, mode in _CODE:
+        for node in root.iterfind(f".//{xpath}", namespaces):
+            source = (node.text or "").strip()
+            if not source:
+                continue
+            try:
+                evaluator.check(source, mode=mode)
+            except evaluator.UnsafeCodeError as exc:
+                where = _owner_id(node)
+                findings += [Finding(where, f"{source!r}: {problem}") for problem in exc.findings]
     return findings
+
+
+def _owner_id(node) -> str:
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return node.get("id") if node is not None else "document"
 
 
 def _read_step(task_spec, element, properties, forms, resolve_role):

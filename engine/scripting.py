@@ -25,10 +25,8 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return evaluator.evaluate(expression, names)
 
     def execute(self, script: str, context: dict[str, Any], external_context=None) -> bool:
-        if external_context:
-            clashes = set(external_context) & set(context)
-            if clashes:
-                raise ValueError(f"task data overwrites names given to the script: {sorted(clashes)}")
+        # SpiffWorkflow gives scripts no external context (data objects reach them as task
+        # data), so the script sees exactly the task data, which it updates in place.
         evaluator.execute(script, context)
         return True
 

@@ -126,13 +126,15 @@ ROLES = ("tiep_nhan", "tham_dinh", "lanh_dao", "van_thu")
 
 @pytest.fixture
 def officers(app, clock) -> dict[str, str]:
-    """Returns username → token: per agency, one officer per role plus a second appraiser."""
+    """Returns username → token: per agency, one officer per role plus a second receptionist
+    and a second appraiser."""
     tokens = {}
     with app.app_context():
         deploy_catalogue(clock.now)
         for code, name in AGENCIES.items():
             agency = create_agency(code=code, name=name, kind="ubnd_xa")
             people = [(f"{code.lower()}.{role}", [role]) for role in ROLES]
+            people.append((f"{code.lower()}.tiep_nhan2", ["tiep_nhan"]))
             people.append((f"{code.lower()}.tham_dinh2", ["tham_dinh"]))
             for username, roles in people:
                 officer = create_officer(agency=agency, username=username, roles=roles)

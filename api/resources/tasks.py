@@ -6,6 +6,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from ..auth import current_caller, login_required
+from ..errors import ApiError
 from ..dossier_store import TASK_COLUMNS
 from ..procedures import compiled_version
 from ..schemas.tasks import (
@@ -34,7 +35,10 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Công v
 @blp.response(200, InboxSchema)
 def list_tasks(args):
     """The caller's inbox: open tasks of their agency and roles, unclaimed or theirs, by due date."""
-    limit = min(args["limit"], current_app.config["MOTCUA_INBOX_MAX_PAGE_SIZE"])
+    most = current_app.config["MOTCUA_INBOX_MAX_PAGE_SIZE"]
+    limit = args.get("limit", current_app.config["MOTCUA_INBOX_PAGE_SIZE"])
+    if limit > most:
+        raise ApiError(422, "page too large", {"query.limit": [f"at most {most}"]})
     page = inbox(
         current_caller(),
         InboxQuery(
@@ -92,7 +96,7 @@ def complete(body, task_id):
 
 def _detail(task, dossier_status: int, procedure_version_id: int) -> dict:
     """Returns a task's fields with its form, its step's documentation and the dossier status."""
-    values = task if isinstance(task, dict) else {c.key: getattr(task, c.key) for c in TASK_COLUMNS}
+    values = {c.key: getattr(task, c.key) for c in TASK_COLUMNS}
     process = compiled_version(procedure_version_id)
     step = process.steps.get(values["step"])
     return {

@@ -17,7 +17,10 @@ class InboxArgsSchema(Schema):
     )
     procedure = fields.String(metadata={"description": "a procedure code, e.g. 1.001193"})
     overdue = fields.Boolean(metadata={"description": "true: past due; false: not yet due"})
-    limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=50)
+    limit = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "page size (default and maximum are server settings: 50, 200)"},
+    )
     cursor = fields.String(metadata={"description": "`next_cursor` of the previous page"})
 
 

@@ -1,10 +1,10 @@
-"""Twenty officers claim one task at the same instant: one wins, nineteen get 409, no 500."""
+"""Races on one task: twenty simultaneous claims, repeated completes, a release during a
+complete. Run on both databases: PostgreSQL's row locks and SQLite's serialized writers."""
 
 from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from api.accounts import create_officer
@@ -14,12 +14,6 @@ from api.models import Agency, Event, Task
 from tests.conftest import birth_submission
 
 CLAIMANTS = 20
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def backend():
-    return "postgresql"  # row locks and real concurrency: the production database
 
 
 def test_twenty_simultaneous_claims_yield_one_holder(app, officers, as_officer):
@@ -93,3 +87,41 @@ def test_simultaneous_completes_of_one_task_apply_once(app, officers, as_officer
     after = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{dossier['code']}").json
     assert sorted(t["step"] for t in after["tasks"]) == ["tham_dinh", "tiep_nhan"]
     assert [e["action"] for e in after["timeline"]].count("completed") == 1
+
+
+def test_release_during_a_complete_waits_for_it_and_finds_the_task_completed(
+    app, officers, as_officer, monkeypatch
+):
+    import api.task_service as task_service
+
+    dossier = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=birth_submission()).json
+    task_id = dossier["tasks"][0]["id"]
+    assert as_officer("h29.01.tiep_nhan").post(f"/api/tasks/{task_id}/claim").status_code == 200
+    restore = task_service.restore_instance
+    inside = threading.Event()
+
+    def slow_restore(locked_dossier):
+        inside.set()  # the completing request now holds its locks
+        threading.Event().wait(0.5)
+        return restore(locked_dossier)
+
+    monkeypatch.setattr(task_service, "restore_instance", slow_restore)
+    results = {}
+
+    def complete():
+        client = app.test_client()
+        results["complete"] = client.post(
+            f"/api/tasks/{task_id}/complete",
+            json={"data": {"decision": "accept"}},
+            headers={"Authorization": f"Bearer {officers['h29.01.tiep_nhan']}"},
+        ).status_code
+
+    worker = threading.Thread(target=complete)
+    worker.start()
+    assert inside.wait(10)
+    released = as_officer("h29.01.lanh_dao").post(f"/api/tasks/{task_id}/release")
+    reclaimed = as_officer("h29.01.tiep_nhan").post(f"/api/tasks/{task_id}/claim")
+    worker.join(timeout=30)
+    assert results["complete"] == 200
+    assert released.status_code == 409 and "completed" in released.json["message"]
+    assert reclaimed.status_code == 409

@@ -21,3 +21,21 @@ def test_migrations_match_the_models(app):
         with db.engine.connect() as connection:
             tables = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
         assert tables == set()
+
+
+def test_inbox_index_leaves_closed_tasks_out(app, backend):
+    # Alembic's comparison ignores a partial index's predicate; check it where it matters.
+    with app.app_context():
+        db.drop_all()
+        upgrade()
+        with db.engine.connect() as connection:
+            if backend == "postgresql":
+                sql = (
+                    "SELECT indexdef FROM pg_indexes"
+                    " WHERE indexname = 'ix_tasks_inbox' AND schemaname = current_schema()"
+                )
+            else:
+                sql = "SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_inbox'"
+            definition = connection.exec_driver_sql(sql).scalar_one()
+        assert "state" in definition and "'open'" in definition and "'claimed'" in definition
+        assert "agency_id" in definition and "due_at" in definition

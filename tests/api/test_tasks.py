@@ -138,3 +138,14 @@ def test_inbox_rejects_bad_arguments(as_officer):
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"query.limit", "query.assignee"}
     assert officer.get("/api/tasks?cursor=garbage").status_code == 400
+    assert officer.get("/api/tasks?limit=201").json["errors"] == {"query.limit": ["at most 200"]}
+
+
+def test_a_forged_cursor_is_400_not_500(as_officer):
+    import base64
+    import json
+
+    for payload in (["2026-03-02T09:00:00", "x"], ["2026-03-02T09:00:00+07:00", 5], {"a": 1}):
+        cursor = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+        response = as_officer("h29.01.tiep_nhan").get(f"/api/tasks?cursor={cursor}")
+        assert response.status_code == 400, payload

@@ -8,7 +8,7 @@ from engine import DiagramRejected, compile_process, parse_bpmn_bytes
 from tests.engine.conftest import fixture_bytes
 
 
-def test_entity_expansion_bomb_is_refused_without_expanding(monkeypatch):
+def test_entity_expansion_bomb_is_refused_without_expanding():
     source = fixture_bytes("billion_laughs.bpmn")
     with pytest.raises(DiagramRejected) as rejected:
         parse_bpmn_bytes(source)
@@ -41,13 +41,17 @@ def test_malformed_xml_is_refused_with_the_parser_message():
     assert "not well-formed" in str(rejected.value)
 
 
-def test_lxml_parser_never_resolves_entities_even_if_asked_directly():
-    # Belt and braces: the parser itself is configured not to expand or fetch.
-    from engine.bpmn_xml import _PARSER
+def test_doctype_spelled_in_utf7_is_refused():
+    # Valid UTF-8 bytes, but a parser that honoured the declaration would read a DOCTYPE.
+    source = (
+        b'<?xml version="1.0" encoding="UTF-7"?>+ADw-+ACE-DOCTYPE r +AFs-+ADw-+ACE-ENTITY e '
+        b'+ACI-boom+ACI-+AD4-+AF0-+AD4-<r>+ACY-e+ADs-</r>'
+    )
+    with pytest.raises(DiagramRejected) as rejected:
+        parse_bpmn_bytes(source)
+    assert "UTF-7" in str(rejected.value)
 
-    assert _PARSER.resolvers is not None
-    source = b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
-    from lxml import etree
 
-    root = etree.fromstring(source, _PARSER)
-    assert root.text is None or "x" not in (root.text or "")
+def test_undeclared_encoding_is_read_as_utf8_even_with_utf7_sequences():
+    root = parse_bpmn_bytes(b"<r>+ADw-+ACE-DOCTYPE</r>")
+    assert root.text == "+ADw-+ACE-DOCTYPE"  # never decoded as UTF-7

@@ -37,7 +37,7 @@ def test_condition_importing_os_is_refused_at_compile_time():
     with pytest.raises(DiagramRejected) as rejected:
         compile_process(fixture_bytes("unsafe_condition.bpmn"), "unsafe", CHECK_FORM)
     elements = {finding.element for finding in rejected.value.findings}
-    assert elements == {"gw → end_a", "gw → end_b"}
+    assert elements == {"f3", "f4"}  # the two sequence flows carrying the conditions
     assert "__import__" in str(rejected.value)
     assert not marker.exists()
 
@@ -84,7 +84,23 @@ def test_cache_compiles_each_content_hash_once(birth_sources, monkeypatch):
     monkeypatch.setattr(procedure, "compile_process", lambda *a, **k: calls.append(1) or real(*a, **k))
     cache = ProcessCache()
     digest = content_hash("khai_sinh", birth_sources.bpmn, birth_sources.forms)
-    first = cache.get(digest, birth_sources.bpmn, "khai_sinh", birth_sources.forms)
-    second = cache.get(digest, birth_sources.bpmn, "khai_sinh", birth_sources.forms)
+    sources = lambda: (birth_sources.bpmn, "khai_sinh", birth_sources.forms)  # noqa: E731
+    first = cache.get(digest, sources)
+    second = cache.get(digest, lambda: pytest.fail("sources read although compiled"))
     assert first is second and len(calls) == 1
     assert first.content_hash == digest
+
+
+def test_code_anywhere_in_a_diagram_is_checked_and_timers_are_refused():
+    source = fixture_bytes("unsafe_condition.bpmn").replace(
+        b'<bpmn:endEvent id="end_a">',
+        b'<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition id="timer">'
+        b'<bpmn:timeDuration>__import__("os").system("id")</bpmn:timeDuration>'
+        b"</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+        b'<bpmn:endEvent id="end_a">',
+    )
+    with pytest.raises(DiagramRejected) as rejected:
+        compile_process(source, "unsafe", CHECK_FORM)
+    messages = [str(finding) for finding in rejected.value.findings]
+    assert any(m.startswith("timer: ") and "__import__" in m for m in messages)
+    assert "wait: timer events are not fired by the platform yet" in messages

@@ -1,0 +1,91 @@
+"""A procedure with two parallel steps, where one (the citizen withdraws) ends the other:
+the cancelled task leaves every inbox, and a completion racing it gets 409, never a 500."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+
+from api.extensions import db
+from api.procedures import deploy
+from processes import catalogue
+from processes.catalogue import AgencyKind, LegalDeadline, Procedure
+from tests.engine.conftest import fixture_bytes
+
+PARALLEL = Procedure(
+    code="9.000001",
+    slug="song_song",
+    name="Xử lý song song (thử nghiệm)",
+    agency_kind=AgencyKind.COMMUNE,
+    deadline=LegalDeadline(Decimal("2")),
+    process_id="song_song",
+    declaration_form="song_song/ghi_chu",
+)
+FORMS = {"song_song/ghi_chu": {"type": "object", "properties": {"note": {"type": "string"}}}}
+
+
+@pytest.fixture
+def parallel(app, officers, clock, monkeypatch):
+    monkeypatch.setitem(catalogue.CATALOGUE, PARALLEL.code, PARALLEL)
+    with app.app_context():
+        deploy(PARALLEL, effective_from=clock.now, bpmn=fixture_bytes("parallel_withdrawal.bpmn"), forms=FORMS)
+        db.session.commit()
+
+
+def submit(as_officer) -> tuple[str, dict[str, str]]:
+    body = {"procedure": PARALLEL.code, "applicant": {"full_name": "Lê Văn Cường"}, "data": {}}
+    dossier = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=body).json
+    return dossier["code"], {task["step"]: task["id"] for task in dossier["tasks"]}
+
+
+def test_withdrawal_cancels_the_parallel_step(parallel, as_officer):
+    code, tasks = submit(as_officer)
+    officer = as_officer("h29.01.tiep_nhan")
+    assert officer.post(f"/api/tasks/{tasks['rut_ho_so']}/claim").status_code == 200
+    done = officer.post(f"/api/tasks/{tasks['rut_ho_so']}/complete", json={"data": {}})
+    assert done.status_code == 200 and done.json["next_tasks"] == []
+    dossier = officer.get(f"/api/dossiers/{code}").json
+    assert dossier["status"]["code"] == 7 and dossier["finished_at"]
+    assert {t["step"]: t["state"] for t in dossier["tasks"]} == {"xu_ly": "cancelled", "rut_ho_so": "completed"}
+    assert officer.get("/api/tasks").json["items"] == []
+    assert officer.post(f"/api/tasks/{tasks['xu_ly']}/claim").status_code == 409
+
+
+def test_completion_racing_a_withdrawal_gets_409(parallel, app, officers, as_officer, monkeypatch):
+    import api.task_service as task_service
+
+    code, tasks = submit(as_officer)
+    assert as_officer("h29.01.tiep_nhan").post(f"/api/tasks/{tasks['rut_ho_so']}/claim").status_code == 200
+    assert as_officer("h29.01.tiep_nhan2").post(f"/api/tasks/{tasks['xu_ly']}/claim").status_code == 200
+    restore = task_service.restore_instance
+    withdrawing = threading.Event()
+
+    def slow_restore(dossier):
+        if threading.current_thread().name == "withdrawal":
+            withdrawing.set()  # holds the dossier now, and will cancel the other task
+            threading.Event().wait(0.5)
+        return restore(dossier)
+
+    monkeypatch.setattr(task_service, "restore_instance", slow_restore)
+    codes = {}
+
+    def complete(name, username, task_id):
+        response = app.test_client().post(
+            f"/api/tasks/{task_id}/complete", json={"data": {}},
+            headers={"Authorization": f"Bearer {officers[username]}"},
+        )
+        codes[name] = (response.status_code, response.json["message"] if response.status_code != 200 else "")
+
+    withdrawal = threading.Thread(
+        target=complete, name="withdrawal", args=("withdrawal", "h29.01.tiep_nhan", tasks["rut_ho_so"])
+    )
+    withdrawal.start()
+    assert withdrawing.wait(10)
+    complete("processing", "h29.01.tiep_nhan2", tasks["xu_ly"])
+    withdrawal.join(timeout=30)
+    assert codes["withdrawal"][0] == 200
+    assert codes["processing"] == (409, "the task is already cancelled")
+    dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
+    assert dossier["status"]["code"] == 7
