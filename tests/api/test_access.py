@@ -124,7 +124,11 @@ def test_openapi_document_lists_every_endpoint(app):
         "/api/tasks/{task_id}/complete",
     ):
         assert path in paths
-    assert app.test_client().get("/api/docs").status_code == 200
+    page = app.test_client().get("/api/docs")
+    assert page.status_code == 200 and b"/api/docs/assets/swagger-ui-bundle.js" in page.data
+    bundle = app.test_client().get("/api/docs/assets/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.data) > 100_000  # served locally, no CDN
+    bundle.close()
 
 
 def test_revoked_token_is_refused(app, as_officer):
