@@ -239,10 +239,10 @@ class Task(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     calendar_version: Mapped[str] = mapped_column(String(64))
-    # What the officer sees when the task opens (the declaration and earlier answers) ...
-    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    # ... and what the officer submitted to complete it.
-    submitted: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    # What the officer sees when the task opens (the declaration and earlier answers) and
+    # what they submitted; loaded only when asked for, since the inbox never shows them.
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict, deferred=True)
+    submitted: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True, deferred=True)
 
     dossier: Mapped[Dossier] = relationship(lazy="select")
 

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import literal, or_, select, tuple_
+from sqlalchemy.orm import undefer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine import TaskNotReady
@@ -185,7 +186,9 @@ def _find(caller: Caller, task_id: str) -> Task | None:
     if not _valid_id(task_id):
         return None
     return db.session.scalars(
-        select(Task).where(Task.id == task_id, Task.agency_id == caller.agency_id)
+        select(Task)
+        .where(Task.id == task_id, Task.agency_id == caller.agency_id)
+        .options(undefer(Task.data), undefer(Task.submitted))
     ).one_or_none()
 
 
