@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import FormInvalid, ProcessInstance
 from engine.calendar import TIMEZONE
-from processes import CATALOGUE, Channel, DossierStatus
+from processes import CATALOGUE, RECEPTION_ROLE, Channel, DossierStatus
 
 from .auth import Caller
 from .dossier_store import (
@@ -25,8 +25,6 @@ from .extensions import db
 from .models import Dossier, Event, EventAction, Task
 from .procedures import compiled, current_version
 from .runtime import now, runtime
-
-RECEPTION_ROLE = "tiep_nhan"
 
 
 def submit_dossier(

@@ -9,12 +9,13 @@ from .catalogue import (
     ProcedureSources,
     read_sources,
 )
-from .roles import LEADER_ROLE, ROLES, Role, role_for_lane
+from .roles import LEADER_ROLE, RECEPTION_ROLE, ROLES, Role, role_for_lane
 from .statuses import Channel, DossierStatus
 
 __all__ = [
     "CATALOGUE",
     "LEADER_ROLE",
+    "RECEPTION_ROLE",
     "ROLES",
     "AgencyKind",
     "Channel",

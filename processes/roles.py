@@ -42,6 +42,8 @@ ROLES: dict[str, Role] = {
 
 # The leader of an agency may also release a task another officer holds.
 LEADER_ROLE = "lanh_dao"
+# Only reception receives dossiers (the one-stop counter, or the officer reviewing online ones).
+RECEPTION_ROLE = "tiep_nhan"
 
 
 def _normalize(name: str) -> str:
