@@ -107,4 +107,7 @@ def register_error_handlers(app: Flask) -> None:
         elif error.code == 422 and errors:
             message = f"{sum(map(len, errors.values()))} invalid field(s): {', '.join(errors)}"
         response = payload(error.code or 500, message, errors)
-        return response, error.code, data.get("headers", {})
+        # Keep the exception's own headers (Allow on a 405, WWW-Authenticate…), not its type.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return response, error.code, headers

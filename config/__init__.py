@@ -33,7 +33,6 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "MOTCUA_INSTANCE_DIR": str(instance_dir),
         "MOTCUA_INBOX_PAGE_SIZE": int(environ.get("MOTCUA_INBOX_PAGE_SIZE", "50")),
-        "MOTCUA_INBOX_MAX_PAGE_SIZE": int(environ.get("MOTCUA_INBOX_MAX_PAGE_SIZE", "200")),
         # Who a token belongs to is remembered this long per process (0: ask every request).
         "MOTCUA_TOKEN_CACHE_SECONDS": float(environ.get("MOTCUA_TOKEN_CACHE_SECONDS", "10")),
         "MAX_CONTENT_LENGTH": int(environ.get("MOTCUA_MAX_REQUEST_BYTES", str(4 * 1024 * 1024))),

@@ -10,6 +10,10 @@ from engine.calendar import TIMEZONE
 from processes import DossierStatus
 
 
+# Decimals travel as strings ("0.125"), exactly; say so in the OpenAPI document.
+DECIMAL_STRING = {"type": "string", "format": "decimal"}
+
+
 class LocalDateTime(fields.DateTime):
     """An aware datetime, always written with the +07:00 offset officers read."""
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from .common import DECIMAL_STRING
+
 
 class DeadlineSchema(Schema):
-    value = fields.Decimal(as_string=True)
+    value = fields.Decimal(as_string=True, metadata=DECIMAL_STRING)
     unit = fields.String()
     note = fields.String()
 

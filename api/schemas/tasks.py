@@ -7,7 +7,10 @@ from marshmallow.utils import get_value
 
 from ..models import OPEN_TASK_STATES
 from ..runtime import now
-from .common import LocalDateTime, StatusField
+from .common import DECIMAL_STRING, LocalDateTime, StatusField
+
+
+MAX_PAGE_SIZE = 200
 
 
 class InboxArgsSchema(Schema):
@@ -18,8 +21,8 @@ class InboxArgsSchema(Schema):
     procedure = fields.String(metadata={"description": "a procedure code, e.g. 1.001193"})
     overdue = fields.Boolean(metadata={"description": "true: past due; false: not yet due"})
     limit = fields.Integer(
-        validate=validate.Range(min=1),
-        metadata={"description": "page size (default and maximum are server settings: 50, 200)"},
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": "page size (default: the server's MOTCUA_INBOX_PAGE_SIZE, 50)"},
     )
     cursor = fields.String(metadata={"description": "`next_cursor` of the previous page"})
 
@@ -34,7 +37,7 @@ class TaskSummarySchema(Schema):
     form_key = fields.String()
     state = fields.String()
     assignee = fields.String(attribute="assignee_username", allow_none=True)
-    budget_days = fields.Decimal(as_string=True)
+    budget_days = fields.Decimal(as_string=True, metadata=DECIMAL_STRING)
     created_at = LocalDateTime()
     claimed_at = LocalDateTime(allow_none=True)
     completed_at = LocalDateTime(allow_none=True)

@@ -166,3 +166,10 @@ def test_a_body_that_is_not_an_object_is_422_at_the_root(as_officer):
     response = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=[1, 2])
     assert response.status_code == 422
     assert "(root)" in response.json["errors"]
+
+
+def test_wrong_method_is_405_with_allow(as_officer):
+    response = as_officer("h29.01.tiep_nhan").get("/api/tasks/00000000-0000-0000-0000-000000000000/claim")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert response.json["code"] == 405

@@ -138,7 +138,7 @@ def test_inbox_rejects_bad_arguments(as_officer):
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"query.limit", "query.assignee"}
     assert officer.get("/api/tasks?cursor=garbage").status_code == 400
-    assert officer.get("/api/tasks?limit=201").json["errors"] == {"query.limit": ["at most 200"]}
+    assert set(officer.get("/api/tasks?limit=201").json["errors"]) == {"query.limit"}
 
 
 def test_a_forged_cursor_is_400_not_500(as_officer):
