@@ -36,28 +36,13 @@ from .step_writes import (
     DOSSIER_LOCK_COLUMNS,
     DOSSIERS,
     EVENTS,
+    DossierRef,
     TASK_COLUMNS,
     TASKS,
     StepWrite,
     connection,
     writer,
 )
-
-@dataclass
-class DossierRef:
-    """A dossier as a write sees it: identity, status, workflow state and version (the
-    columns `step_writes.DOSSIER_LOCK_COLUMNS` reads when it locks the row)."""
-
-    id: int
-    code: str
-    agency_id: int
-    procedure_code: str
-    procedure_version_id: int
-    status: int
-    version: int
-    workflow_state: str
-    spiff_version: str
-
 
 @dataclass(frozen=True)
 class Actor:

@@ -10,7 +10,7 @@ tests, which run on both databases.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,28 @@ from .models import Dossier, Event, EventAction, Task, TaskState
 
 TASKS, DOSSIERS, EVENTS = Task.__table__, Dossier.__table__, Event.__table__
 TASK_COLUMNS = tuple(TASKS.c)
+# Hand-written SQL names every column: `*` would tie results to the table's physical column
+# order (a later ALTER TABLE appends) and would write NULL over a new column's default.
+_TASK_NAMES = ", ".join(column.name for column in TASK_COLUMNS)
+
+
+@dataclass
+class DossierRef:
+    """A dossier as a write sees it: identity, status, workflow state and version."""
+
+    id: int
+    code: str
+    agency_id: int
+    procedure_code: str
+    procedure_version_id: int
+    status: int
+    version: int
+    workflow_state: str
+    spiff_version: str
+
+
+# The dossier columns a lock reads, beside the task's, as `d__<name>`.
+DOSSIER_LOCK_COLUMNS = tuple(f.name for f in fields(DossierRef))
 
 
 @dataclass
@@ -183,7 +205,7 @@ _CLAIM = (
 # Opened tasks arrive as one JSON array and become rows with jsonb_populate_recordset, so
 # the statement's text never depends on how many tasks a step opens.
 _PG_STEP = text(
-    """
+    f"""
     WITH done AS (
         UPDATE tasks
         SET state = 'completed', completed_at = :completed_at,
@@ -196,8 +218,9 @@ _PG_STEP = text(
         UPDATE tasks SET state = 'cancelled', completed_at = :cancelled_at
         WHERE id = ANY(CAST(:cancelled AS varchar[]))
     ), opened AS (
-        INSERT INTO tasks
-        SELECT * FROM jsonb_populate_recordset(NULL::tasks, COALESCE(CAST(:opened AS jsonb), '[]'))
+        INSERT INTO tasks ({_TASK_NAMES})
+        SELECT {_TASK_NAMES}
+        FROM jsonb_populate_recordset(NULL::tasks, COALESCE(CAST(:opened AS jsonb), '[]'))
     ), saved AS (
         UPDATE dossiers
         SET status = :status, workflow_state = :workflow_state, state_format = :state_format,
@@ -227,31 +250,26 @@ _PG_STEP = text(
 )
 _PG_CLAIM = (
     text(
-        """
+        f"""
         WITH claimed AS (
             UPDATE tasks
             SET state = 'claimed', assignee_id = :assignee_id,
                 assignee_username = :assignee_username, claimed_at = :claimed_at
             WHERE id = :p_task_id AND agency_id = :p_agency_id AND state = 'open'
               AND role = ANY(CAST(:p_roles AS varchar[]))
-            RETURNING *
+            RETURNING {_TASK_NAMES}
         ), logged AS (
             INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step, at, detail)
-            SELECT dossier_id, agency_id, assignee_id, 'claimed', id, step, claimed_at, '{}'::jsonb
+            SELECT dossier_id, agency_id, assignee_id, 'claimed', id, step, claimed_at, '{{}}'::jsonb
             FROM claimed
         )
-        SELECT * FROM claimed
+        SELECT {_TASK_NAMES} FROM claimed
         """
     )
     .bindparams(bindparam("claimed_at", type_=TASKS.c.claimed_at.type))
     .columns(*TASK_COLUMNS)
 )
 
-# Task and dossier with the dossier's write columns beside the task's, for both writers.
-DOSSIER_LOCK_COLUMNS = (
-    "id", "code", "agency_id", "procedure_code", "procedure_version_id", "status", "version",
-    "workflow_state", "spiff_version",
-)
 _LOCK = (
     select(*TASK_COLUMNS, *(DOSSIERS.c[name].label(f"d__{name}") for name in DOSSIER_LOCK_COLUMNS))
     .join(DOSSIERS, DOSSIERS.c.id == TASKS.c.dossier_id)
@@ -268,7 +286,8 @@ _PG_LOCK = text(
         WHERE id = (SELECT dossier_id FROM tasks WHERE id = :p_task_id AND agency_id = :p_agency_id)
         FOR UPDATE
     )
-    SELECT tasks.*, {", ".join(f"d.{name} AS d__{name}" for name in DOSSIER_LOCK_COLUMNS)}
+    SELECT {", ".join(f"tasks.{column.name}" for column in TASK_COLUMNS)},
+           {", ".join(f"d.{name} AS d__{name}" for name in DOSSIER_LOCK_COLUMNS)}
     FROM d JOIN tasks ON tasks.dossier_id = d.id AND tasks.id = :p_task_id
     FOR UPDATE OF tasks
     """
