@@ -68,6 +68,17 @@ def test_complete_without_claim_is_409(as_officer):
     assert "claim" in response.json["message"]
 
 
+def test_complete_by_another_officer_than_the_holder_is_409(as_officer):
+    _, task_id = appraisal_task(as_officer)
+    assert as_officer("h29.01.tham_dinh").post(f"/api/tasks/{task_id}/claim").status_code == 200
+    response = as_officer("h29.01.tham_dinh2").post(
+        f"/api/tasks/{task_id}/complete", json={"data": {"assessment": "eligible", "opinion": "ok"}}
+    )
+    assert response.status_code == 409
+    task = as_officer("h29.01.tham_dinh").get(f"/api/tasks/{task_id}").json
+    assert task["state"] == "claimed" and task["assignee"] == "h29.01.tham_dinh"
+
+
 def test_complete_twice_is_409(as_officer):
     _, task_id = appraisal_task(as_officer)
     officer = as_officer("h29.01.tham_dinh")
@@ -149,3 +160,22 @@ def test_a_forged_cursor_is_400_not_500(as_officer):
         cursor = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
         response = as_officer("h29.01.tiep_nhan").get(f"/api/tasks?cursor={cursor}")
         assert response.status_code == 400, payload
+
+
+def test_writes_survive_a_column_added_to_the_tasks_table(app, as_officer):
+    # A later migration appends columns; hand-written SQL must name its columns, not use `*`
+    # (which would shift results by position and write NULL over the new column's default).
+    from api.extensions import db
+
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE tasks ADD COLUMN priority VARCHAR(8) DEFAULT 'normal'")
+    dossier, task_id = appraisal_task(as_officer)  # claims and completes the first step
+    officer = as_officer("h29.01.tham_dinh")
+    claimed = officer.post(f"/api/tasks/{task_id}/claim")
+    assert claimed.status_code == 200 and claimed.json["step"] == "tham_dinh"
+    done = officer.post(f"/api/tasks/{task_id}/complete", json={"data": {"assessment": "eligible", "opinion": "ok"}})
+    assert done.status_code == 200 and [t["step"] for t in done.json["next_tasks"]] == ["phe_duyet"]
+    with app.app_context():
+        priorities = db.session.execute(db.text("SELECT DISTINCT priority FROM tasks")).scalars().all()
+    assert priorities == ["normal"]
