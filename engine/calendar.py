@@ -205,7 +205,6 @@ class WorkingCalendar:
         self._version = self._make_version()
 
         self._package = _PackageDays(frozenset(), frozenset(), frozenset())
-        self._holidays: holidays.HolidayBase | None = None
         self._lock = threading.Lock()
 
     @staticmethod
@@ -282,7 +281,6 @@ class WorkingCalendar:
                 days_off=frozenset(calendar.keys()),
                 weekend_workdays=frozenset(calendar.weekend_workdays),
             )
-            self._holidays = calendar
             self._package = package
             return package
 
