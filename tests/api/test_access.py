@@ -27,6 +27,7 @@ def test_unknown_token_is_401(app, officers):
 def test_tokens_are_stored_hashed(app, officers):
     from sqlalchemy import select
 
+    from api.auth import hash_token
     from api.extensions import db
     from api.models import ApiToken
 
@@ -34,6 +35,7 @@ def test_tokens_are_stored_hashed(app, officers):
         stored = set(db.session.scalars(select(ApiToken.token_hash)))
     assert not stored & set(officers.values())
     assert all(len(h) == 64 for h in stored)
+    assert {hash_token(token) for token in officers.values()} == stored  # the SHA-256, nothing else
 
 
 def test_other_agency_sees_404_for_dossier_and_tasks(as_officer):
