@@ -30,13 +30,18 @@ class DiagramRejected(EngineError):
 
 @dataclass
 class FormInvalid(EngineError):
-    """Form data that does not satisfy its JSON Schema: every error, by field path."""
+    """Form data that does not satisfy its JSON Schema: its errors by field path, capped."""
 
     form_key: str
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # How many further errors were found but left out of `errors` once it reached its cap.
+    # The full validation stops counting at engine.forms.MAX_COUNTED errors in all: a count
+    # that reaches it is a lower bound.
+    more: int = 0
 
     def __str__(self) -> str:
-        return f"form {self.form_key} is invalid: {self.errors}"
+        text = f"form {self.form_key} is invalid: {self.errors}"
+        return f"{text} and {self.more} more error(s) not listed" if self.more else text
 
 
 class TaskNotReady(EngineError):

@@ -1,14 +1,30 @@
-"""Returns validated form data: JSON Schema (draft 2020-12) checks, every error by field path.
+"""Returns validated form data: JSON Schema (draft 2020-12) checks, errors by field path, capped.
 
 The same schema file renders a form in a browser and validates on the server, so the server
 never trusts what a browser already checked.
+
+Validation costs time and memory in proportion to what a form accepts, not to what a client
+sends. Before the full JSON Schema validation, a cheap pass walks the data alongside the schema
+(properties, patternProperties, additionalProperties, prefixItems, items, local $ref, allOf)
+and refuses on:
+- hard limits that hold whatever the schema says (MAX_NODES values in all, MAX_DEPTH levels of
+  nesting, MAX_STRING characters in any text or field name): the first one broken is the only
+  error reported;
+- the schema's size rules (maxItems, items: false, maxLength, maxProperties, and more than
+  MAX_UNKNOWN_LISTED keys that additionalProperties: false forbids): one error per oversized
+  value, whose contents are not looked at.
+Only data within all of them reaches the full validation. The report itself is bounded: at most
+MAX_ERRORS messages of at most MAX_MESSAGE characters (field paths too); FormInvalid.more says
+how many further errors were found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+import heapq
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -16,6 +32,28 @@ from jsonschema.exceptions import SchemaError
 from .errors import Finding, FormInvalid
 
 _FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+
+# Hard limits, whatever the schema says (a designer's form may forget a maxItems). The largest
+# shipped form (khai_sinh/to_khai: four people and up to 30 documents) holds under 200 values,
+# 3 levels deep, with texts of at most 4,000 characters. The limits leave designers' forms a
+# wide margin (100 times the values, 10 times the depth, 25 times the text) while the worst
+# data they let through takes a few hundred milliseconds to check, not seconds.
+MAX_NODES = 20_000  # values in all (objects, arrays, texts, numbers, booleans, nulls)
+MAX_DEPTH = 32  # levels of nesting below the form's top object
+MAX_STRING = 100_000  # characters in any text or field name
+
+# The report: messages in all (across fields), characters per message and per field path
+# (jsonschema messages embed the offending value: a 1 MB text gives a 1 MB message).
+MAX_ERRORS = 50
+MAX_MESSAGE = 200
+# Errors counted, listed or not, before the full validation stops: past it, FormInvalid.more
+# is a lower bound, and the time spent stays in proportion to the report.
+MAX_COUNTED = 1_000
+# Keys forbidden by additionalProperties: false that are named one by one; an object with more
+# is refused on that alone, naming the first few (in sorted order) and counting the rest.
+MAX_UNKNOWN_LISTED = 5
+
+NOT_A_FIELD = "is not a field of this form"
 
 
 def check_schema(form_key: str, schema: Mapping[str, Any]) -> list[Finding]:
@@ -37,16 +75,211 @@ class Form:
         self.key = key
         self.schema = schema
         self._validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+        self._sizes = _SizeRules(schema)
 
     def validate(self, data: Any) -> dict[str, Any]:
-        """Returns the data unchanged when valid; raises FormInvalid listing every error."""
-        errors: dict[str, list[str]] = {}
-        for error in self._validator.iter_errors(data):
-            for field, message in _describe(error):
-                errors.setdefault(field, []).append(message)
-        if errors:
-            raise FormInvalid(self.key, dict(sorted(errors.items())))
+        """Returns the data unchanged when valid; raises FormInvalid with its errors, capped."""
+        report = _Report()
+        try:
+            _Walk(self._sizes, report).visit(data, self._sizes.expand(self.schema), (), 0)
+        except _Refused as refused:
+            raise FormInvalid(self.key, {_clip(refused.field): [_clip(refused.message)]}) from None
+        if not report.counted:
+            # Only data within every size rule gets here, so this is bounded by the limits.
+            for error in self._validator.iter_errors(data):
+                for field, message in _describe(error):
+                    report.add(field, message)
+                if report.counted >= MAX_COUNTED:
+                    break  # stop consuming the generator: the rest would only add to a count
+        if report.counted:
+            raise FormInvalid(self.key, dict(sorted(report.errors.items())), report.more)
         return data
+
+
+class _Report:
+    """Errors by field path, at most MAX_ERRORS messages; the others are only counted."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+        self.listed = 0
+        self.counted = 0
+
+    @property
+    def more(self) -> int:
+        return self.counted - self.listed
+
+    def add(self, field: str, message: str) -> None:
+        self.counted += 1
+        if self.listed < MAX_ERRORS:
+            self.listed += 1
+            self.errors.setdefault(_clip(field), []).append(_clip(message))
+
+
+class _Refused(Exception):
+    """A hard limit broken: the one error reported, nothing else is checked."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(field, message)
+        self.field = field
+        self.message = message
+
+
+class _SizeRules:
+    """The subschemas that apply to a value, for the size rules; shared by every validation."""
+
+    def __init__(self, schema: Mapping[str, Any]):
+        self._root = schema
+        # id(subschema) -> the subschemas it stands for; the root schema keeps every key alive,
+        # and concurrent fills compute the same value.
+        self._expanded: dict[int, list[Mapping[str, Any]]] = {}
+
+    def expand(self, schema: Any) -> list[Mapping[str, Any]]:
+        """Returns the schema with the local $ref targets and allOf members that apply with it."""
+        found = self._expanded.get(id(schema))
+        if found is None:
+            found, seen, pending = [], set(), [schema]
+            while pending:
+                each = pending.pop()
+                # Boolean schemas have no size rules; seen ends $ref cycles.
+                if not isinstance(each, Mapping) or id(each) in seen:
+                    continue
+                seen.add(id(each))
+                found.append(each)
+                target = self._resolve(each.get("$ref"))
+                if target is not None:
+                    pending.append(target)
+                if isinstance(each.get("allOf"), list):
+                    pending.extend(each["allOf"])
+            self._expanded[id(schema)] = found
+        return found
+
+    def _resolve(self, ref: Any) -> Any:
+        """Returns the target of a $ref within this schema (None for others: the full
+        validation resolves those)."""
+        if not isinstance(ref, str):
+            return None
+        base, _, fragment = ref.partition("#")
+        if base and base != self._root.get("$id"):
+            return None
+        target: Any = self._root
+        if fragment == "":
+            return target
+        if not fragment.startswith("/"):
+            return None  # a plain-name anchor
+        for part in fragment[1:].split("/"):
+            part = unquote(part).replace("~1", "/").replace("~0", "~")
+            if isinstance(target, Mapping) and part in target:
+                target = target[part]
+            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+                target = target[int(part)]
+            else:
+                return None
+        return target
+
+    def property_schemas(self, schemas: list[Mapping[str, Any]], key: str) -> list[Mapping]:
+        """Returns the subschemas that apply to the value of one key of an object."""
+        children: list[Any] = []
+        for schema in schemas:
+            properties = _mapping(schema.get("properties"))
+            matched = [sub for pattern, sub in _patterns(schema) if _search(pattern, key)]
+            if key in properties:
+                children.append(properties[key])
+            children += matched
+            extra = schema.get("additionalProperties")
+            if key not in properties and not matched and isinstance(extra, Mapping):
+                children.append(extra)
+        return [each for child in children for each in self.expand(child)]
+
+    def item_schemas(self, schemas: list[Mapping[str, Any]], index: int) -> list[Mapping]:
+        """Returns the subschemas that apply to one item of an array."""
+        children: list[Any] = []
+        for schema in schemas:
+            prefix = schema.get("prefixItems")
+            prefix = prefix if isinstance(prefix, list) else []
+            if index < len(prefix):
+                children.append(prefix[index])
+            elif isinstance(schema.get("items"), Mapping):
+                children.append(schema["items"])
+        return [each for child in children for each in self.expand(child)]
+
+
+class _Walk:
+    """One pass over the data: counts every value, records the size rules broken."""
+
+    def __init__(self, sizes: _SizeRules, report: _Report):
+        self.sizes = sizes
+        self.report = report
+        self.nodes = 0
+
+    def visit(self, value: Any, schemas: list[Mapping], path: tuple, depth: int) -> None:
+        self.nodes += 1
+        self.make_room(0)
+        if depth > MAX_DEPTH:
+            raise _Refused(
+                _dotted(path),
+                f"is nested more than {MAX_DEPTH} levels deep; a form accepts at most {MAX_DEPTH}",
+            )
+        if isinstance(value, str):
+            self.text(value, schemas, path)
+        elif isinstance(value, list):
+            self.array(value, schemas, path, depth)
+        elif isinstance(value, dict):
+            self.object(value, schemas, path, depth)
+
+    def make_room(self, values: int) -> None:
+        # Called with a container's size before it is entered, so a huge one is refused
+        # without being iterated.
+        if self.nodes + values > MAX_NODES:
+            raise _Refused(
+                "(root)", f"holds more than {MAX_NODES} values; a form accepts at most {MAX_NODES}"
+            )
+
+    def text(self, value: str, schemas: list[Mapping], path: tuple) -> None:
+        if len(value) > MAX_STRING:
+            raise _Refused(_dotted(path), _too_long_text(len(value), "text"))
+        limit = _smallest(schemas, "maxLength")
+        if limit is not None and len(value) > limit:
+            self.report.add(_dotted(path), f"is too long: {len(value)} characters, at most {limit}")
+
+    def array(self, value: list, schemas: list[Mapping], path: tuple, depth: int) -> None:
+        limit = _smallest(schemas, "maxItems")
+        for schema in schemas:
+            if schema.get("items") is False:  # no item after the prefixItems
+                prefix = schema.get("prefixItems")
+                allowed = len(prefix) if isinstance(prefix, list) else 0
+                limit = allowed if limit is None else min(limit, allowed)
+        if limit is not None and len(value) > limit:
+            self.report.add(_dotted(path), f"is too long: {len(value)} items, at most {limit}")
+            return  # its items are not looked at: the array is refused whole
+        self.make_room(len(value))
+        prefixes = [s["prefixItems"] for s in schemas if isinstance(s.get("prefixItems"), list)]
+        prefix = max(map(len, prefixes), default=0)
+        rest = self.sizes.item_schemas(schemas, prefix)  # the same for every item past them
+        for index, item in enumerate(value):
+            child = self.sizes.item_schemas(schemas, index) if index < prefix else rest
+            self.visit(item, child, (*path, index), depth + 1)
+
+    def object(self, value: dict, schemas: list[Mapping], path: tuple, depth: int) -> None:
+        limit = _smallest(schemas, "maxProperties")
+        if limit is not None and len(value) > limit:
+            self.report.add(
+                _dotted(path), f"has too many properties: {len(value)}, at most {limit}"
+            )
+            return
+        self.make_room(len(value))
+        for key in value:
+            if isinstance(key, str) and len(key) > MAX_STRING:
+                raise _Refused(_dotted((*path, key)), _too_long_text(len(key), "field name"))
+        closed = [schema for schema in schemas if schema.get("additionalProperties") is False]
+        unknown = {key for schema in closed for key in _unknown_keys(schema, value)}
+        if len(unknown) > MAX_UNKNOWN_LISTED:
+            for key in heapq.nsmallest(MAX_UNKNOWN_LISTED, unknown, key=str):
+                self.report.add(_dotted((*path, key)), NOT_A_FIELD)
+            self.report.add(_dotted(path), _more_unknown(len(unknown) - MAX_UNKNOWN_LISTED))
+            return  # refused on its keys alone; a few unknown keys are left to the validator
+        for key, item in value.items():
+            child = self.sizes.property_schemas(schemas, key)
+            self.visit(item, child, (*path, key), depth + 1)
 
 
 _REQUIRED = re.compile(r"^'(?P<name>[^']+)' is a required property$")
@@ -60,8 +293,71 @@ def _describe(error) -> list[tuple[str, str]]:
         if match:
             return [(".".join([*parent, match["name"]]), "is required")]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = set(error.schema.get("properties", {}))
-        extra = sorted(name for name in error.instance if name not in known)
+        extra = _unknown_keys(error.schema, error.instance)
         if extra:
-            return [(".".join([*parent, name]), "is not a field of this form") for name in extra]
-    return [(".".join(parent) or "(root)", error.message)]
+            listed = heapq.nsmallest(MAX_UNKNOWN_LISTED, extra, key=str)
+            described = [(".".join([*parent, str(name)]), NOT_A_FIELD) for name in listed]
+            if len(extra) > len(listed):
+                described.append((_dotted(parent), _more_unknown(len(extra) - len(listed))))
+            return described
+    return [(_dotted(parent), error.message)]
+
+
+def _unknown_keys(schema: Mapping[str, Any], keys) -> list:
+    """Returns the keys that are neither properties of the schema nor matched by its
+    patternProperties."""
+    properties = _mapping(schema.get("properties"))
+    patterns = list(_mapping(schema.get("patternProperties")))
+    return [
+        key
+        for key in keys
+        if key not in properties and not any(_search(pattern, key) for pattern in patterns)
+    ]
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _patterns(schema: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    return list(_mapping(schema.get("patternProperties")).items())
+
+
+def _search(pattern: str, key: Any) -> bool:
+    # As jsonschema does (re.search); a pattern that does not compile is the full
+    # validation's to report.
+    try:
+        return isinstance(key, str) and re.search(pattern, key) is not None
+    except re.error:
+        return False
+
+
+def _smallest(schemas: list[Mapping[str, Any]], keyword: str) -> int | float | None:
+    """Returns the tightest limit the schemas set with this keyword, None when none does."""
+    limits = [
+        schema[keyword]
+        for schema in schemas
+        if isinstance(schema.get(keyword), int | float) and not isinstance(schema[keyword], bool)
+    ]
+    return min(limits) if limits else None
+
+
+def _dotted(path) -> str:
+    return ".".join(str(part) for part in path) or "(root)"
+
+
+def _too_long_text(length: int, what: str) -> str:
+    return f"is a {what} of {length} characters; a form accepts at most {MAX_STRING}"
+
+
+def _more_unknown(count: int) -> str:
+    return f"has {count} more keys that are not fields of this form"
+
+
+def _clip(text: str) -> str:
+    """Returns the text cut to MAX_MESSAGE characters, keeping its end (where jsonschema says
+    what is wrong with the value it quotes first)."""
+    if len(text) <= MAX_MESSAGE:
+        return text
+    tail = MAX_MESSAGE // 4
+    return f"{text[: MAX_MESSAGE - tail - 1]}…{text[-tail:]}"
