@@ -24,8 +24,7 @@ seed: migrate
 	$(BIN)/motcua demo seed
 
 serve: seed
-	@echo "motcua on http://127.0.0.1:$(PORT)  (API docs: /api/docs)"
-	$(BIN)/motcua run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/motcua serve --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/ruff check --quiet api engine processes config bench tests

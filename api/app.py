@@ -1,4 +1,4 @@
-"""Returns the Flask application: settings, database, API blueprints, errors, CLI."""
+"""Returns the Flask application: settings, database, API blueprints, errors, CLI, logs."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ from config import settings_from_env
 
 from .cli import register_cli
 from .errors import register_error_handlers
-from .extensions import db, migrate
+from .logs import init_request_logging
 from .resources import dossiers, health, procedures, tasks
-from .runtime import init_runtime
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+from .services import init_runtime
+from .store import MIGRATIONS_DIR, db, migrate
 
 OPENAPI_SETTINGS = {
     "API_TITLE": "motcua",
@@ -83,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (procedures.blp, dossiers.blp, tasks.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api, so our single error shape wins
+    init_request_logging(app)
     register_cli(app)
     return app
 

@@ -1,8 +1,8 @@
-"""Returns every error in one JSON shape: {"code", "status", "message", "errors"}.
+"""Every error in one JSON shape, {"code", "status", "message", "errors"}, mapped here once.
 
-flask-smorest's handler already writes this shape for HTTP errors and request validation;
-`ApiError` lets services raise the same shape with a message and field errors, and the
-engine's own errors are mapped here, in one place.
+Domain errors from the services, engine errors, database faults and HTTP errors (including
+flask-smorest's request validation) all leave through the handlers below; nothing else in
+the HTTP layer picks a status code for an error.
 """
 
 from __future__ import annotations
@@ -10,42 +10,73 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from engine import DiagramRejected, FormInvalid
 
+from .services import (
+    Busy,
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    NotReady,
+    from_database_error,
+)
 
-class ApiError(Exception):
-    """An error a service raises on purpose, with the HTTP status it means."""
+STATUS_OF: dict[type[DomainError], int] = {
+    Invalid: 422,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Busy: 503,
+    NotReady: 503,
+}
+# Bound what an error answer may carry, whatever produced it.
+MAX_FIELDS = 50
+MAX_MESSAGES_PER_FIELD = 5
+MAX_TEXT = 500
 
-    def __init__(self, code: int, message: str, errors: dict[str, Any] | None = None):
+
+class RequestInvalid(HTTPException):
+    """A request the HTTP layer refuses before any service sees it, with field errors."""
+
+    def __init__(self, code: int, message: str, errors: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.code = code
-        self.message = message
-        self.errors = errors
-
-
-def not_found(what: str) -> ApiError:
-    # The same answer whether the thing is missing or belongs to another agency.
-    return ApiError(404, f"{what} not found")
-
-
-def conflict(message: str) -> ApiError:
-    return ApiError(409, message)
+        self.data = {"message": message, "errors": errors}
 
 
 def payload(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Returns the error body every endpoint uses."""
+    """Returns the error body every endpoint uses, bounded in size."""
     body: dict[str, Any] = {
         "code": code,
         "status": HTTP_STATUS_CODES.get(code, "Error"),
-        "message": message,
+        "message": _short(message),
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = _bounded(errors)
     return body
+
+
+def status_of(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def domain_response(error: DomainError):
+    code = status_of(error)
+    headers = {}
+    if isinstance(error, Busy):
+        headers["Retry-After"] = str(error.retry_after)
+    elif isinstance(error, NotReady):
+        headers["Retry-After"] = "30"
+    return payload(code, error.message, error.fields), code, headers
 
 
 def flatten_request_errors(messages: dict[str, Any]) -> dict[str, list[str]]:
@@ -68,46 +99,67 @@ def flatten_request_errors(messages: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(error: ApiError):
-        return payload(error.code, error.message, error.errors), error.code
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        return domain_response(error)
 
     @app.errorhandler(FormInvalid)
     def _form_invalid(error: FormInvalid):
-        message = f"form {error.form_key} has {sum(map(len, error.errors.values()))} error(s)"
-        return payload(422, message, error.errors), 422
+        count = sum(map(len, error.errors.values())) + error.more
+        return payload(422, f"form {error.form_key} has {count} error(s)", error.errors), 422
 
     @app.errorhandler(DiagramRejected)
     def _diagram_rejected(error: DiagramRejected):
-        errors = {}
+        errors: dict[str, list[str]] = {}
         for finding in error.findings:
             errors.setdefault(finding.element, []).append(finding.message)
         return payload(422, "the diagram was rejected", errors), 422
 
-    @app.errorhandler(OperationalError)
-    def _database_busy(error: OperationalError):
-        # Deadlock or serialization failure (PostgreSQL), lock wait timeout (SQLite): the
-        # transaction was rolled back whole, so asking the client to retry is safe.
-        state = getattr(error.orig, "sqlstate", None)
-        if state in ("40P01", "40001"):
-            return payload(409, "the dossier was busy with another change; try again"), 409
-        if "database is locked" in str(error.orig):
-            return payload(503, "the database is busy; try again"), 503
-        raise error
+    @app.errorhandler(SQLAlchemyError)
+    def _database_fault(error: SQLAlchemyError):
+        # A lost connection, a restart, contention, a missing schema: the transaction was
+        # rolled back whole, so the client is told whether and when to retry. Anything else
+        # is a bug and stays a 500.
+        domain = from_database_error(error)
+        if domain is None:
+            raise error
+        app.logger.warning("database fault: %s", error.__class__.__name__)
+        return domain_response(domain)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
-        if errors and error.code in (400, 422):
+        if errors and error.code in (400, 422) and not isinstance(error, RequestInvalid):
             errors = flatten_request_errors(errors)
         message = data.get("message") or error.description or error.name
         if error.code == 400 and errors and "Invalid JSON body." in errors.get("(root)", []):
             message, errors = "the request body is not valid JSON", None
-        elif error.code == 422 and errors:
-            message = f"{sum(map(len, errors.values()))} invalid field(s): {', '.join(errors)}"
+        elif error.code == 422 and errors and not isinstance(error, RequestInvalid):
+            message = f"{sum(map(len, errors.values()))} invalid field(s): {', '.join(list(errors)[:10])}"
         response = payload(error.code or 500, message, errors)
         # Keep the exception's own headers (Allow on a 405, WWW-Authenticate…), not its type.
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         headers.update(data.get("headers") or {})
         return response, error.code, headers
+
+
+def _short(text: str) -> str:
+    text = str(text)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
+def _bounded(errors: dict[str, Any]) -> dict[str, Any]:
+    items = list(errors.items())
+    bounded: dict[str, Any] = {}
+    for name, messages in items[:MAX_FIELDS]:
+        if isinstance(messages, list):
+            kept = [_short(m) for m in messages[:MAX_MESSAGES_PER_FIELD]]
+            if len(messages) > MAX_MESSAGES_PER_FIELD:
+                kept.append(f"… and {len(messages) - MAX_MESSAGES_PER_FIELD} more")
+        else:
+            kept = [_short(messages)]
+        bounded[_short(str(name))] = kept
+    if len(items) > MAX_FIELDS:
+        bounded["(more)"] = [f"{len(items) - MAX_FIELDS} more field(s) with errors not shown"]
+    return bounded

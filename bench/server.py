@@ -40,7 +40,7 @@ def bench_database(base_url: str, schema: str = "motcua_bench"):
 def prepare(database_url: str, instance_dir: Path) -> dict[str, str]:
     """Migrates and seeds the bench database; returns username → token of the demo officers."""
     env = {**os.environ, "DATABASE_URL": database_url, "MOTCUA_INSTANCE_DIR": str(instance_dir)}
-    motcua = [sys.executable, "-c", "from api.console import main; main()"]
+    motcua = [sys.executable, "-c", "from api.cli import main; main()"]
     subprocess.run([*motcua, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
     out = subprocess.run(
         [*motcua, "demo", "seed", "--json"], env=env, check=True, cwd=ROOT, capture_output=True, text=True

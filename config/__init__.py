@@ -35,5 +35,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "MOTCUA_INBOX_PAGE_SIZE": int(environ.get("MOTCUA_INBOX_PAGE_SIZE", "50")),
         # Who a token belongs to is remembered this long per process (0: ask every request).
         "MOTCUA_TOKEN_CACHE_SECONDS": float(environ.get("MOTCUA_TOKEN_CACHE_SECONDS", "10")),
+        # One log line per request and per job; "json" for log collectors, else plain text.
+        "MOTCUA_LOG_FORMAT": environ.get("MOTCUA_LOG_FORMAT", "text"),
         "MAX_CONTENT_LENGTH": int(environ.get("MOTCUA_MAX_REQUEST_BYTES", str(4 * 1024 * 1024))),
     }

@@ -12,9 +12,11 @@ from .forms import Form
 from .instance import ProcessInstance, ReadyStep
 from .procedure import CompiledProcess, ProcessCache, Step, compile_process, content_hash
 from .serializer import WorkflowSerializer
+from .transitions import Before, OpenedTask, PlannedEvent, TransitionPlan, json_safe, plan_transition
 
 __all__ = [
     "TIMEZONE",
+    "Before",
     "CompiledProcess",
     "DiagramRejected",
     "EngineError",
@@ -23,16 +25,21 @@ __all__ = [
     "Form",
     "FormInvalid",
     "OfficeHours",
+    "OpenedTask",
+    "PlannedEvent",
     "ProcessCache",
     "ProcessInstance",
     "ReadyStep",
     "Step",
     "TaskNotReady",
+    "TransitionPlan",
     "UnsafeCodeError",
     "WorkflowSerializer",
     "WorkflowStateError",
     "WorkingCalendar",
     "compile_process",
     "content_hash",
+    "json_safe",
     "parse_bpmn_bytes",
+    "plan_transition",
 ]

@@ -1,6 +1,7 @@
 """Returns legal due dates of dossiers, counted in working time of Vietnamese public offices.
 
-Rules (from the platform's domain document):
+Rules (docs/domain.md#working-days, #office-sessions, #cut-off-and-the-start-of-the-clock,
+#due-instant):
 
 * A working day is Monday to Friday, minus Vietnamese public holidays (the ``holidays``
   package, country "VN"), plus the Saturdays the government declares worked in exchange for

@@ -1,8 +1,8 @@
-"""The national dossier status codes (DOMAIN.md §2) and intake channels."""
+"""The national dossier status codes and intake channels (docs/domain.md#dossier-statuses)."""
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class DossierStatus(IntEnum):
@@ -53,3 +53,24 @@ class Channel(IntEnum):
     COUNTER = 1  # trực tiếp tại Bộ phận Một cửa
     ONLINE = 2  # trực tuyến
     POST = 3  # dịch vụ bưu chính công ích
+
+
+class TaskState(StrEnum):
+    """Where one step of a dossier stands in the inbox."""
+
+    OPEN = "open"  # waiting for an officer to claim it
+    CLAIMED = "claimed"  # held by one officer
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # the workflow moved on without it (another branch won)
+
+
+OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
+
+
+class EventAction(StrEnum):
+    """What an event of a dossier's log records."""
+
+    SUBMITTED = "submitted"
+    CLAIMED = "claimed"
+    RELEASED = "released"
+    COMPLETED = "completed"

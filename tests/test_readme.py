@@ -36,12 +36,12 @@ def server(tmp_path):
         "MOTCUA_INSTANCE_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'motcua.sqlite3'}",
     }
-    motcua = [sys.executable, "-c", "from api.console import main; main()"]
+    motcua = [sys.executable, "-c", "from api.cli import main; main()"]
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([*motcua, *args], env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
     process = subprocess.Popen(
-        [*motcua, "run", "--host", "127.0.0.1", "--port", str(port)],
+        [*motcua, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
@@ -63,7 +63,7 @@ def server(tmp_path):
 def test_readme_walkthrough_takes_a_dossier_to_status_10(server):
     base, env = server
     # The README calls .venv/bin/motcua; point it at this interpreter's console wherever it runs.
-    script = walkthrough().replace(".venv/bin/motcua", f'"{sys.executable}" -c "from api.console import main; main()"')
+    script = walkthrough().replace(".venv/bin/motcua", f'"{sys.executable}" -c "from api.cli import main; main()"')
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         env={**env, "BASE": base}, cwd=ROOT, capture_output=True, text=True, timeout=120,

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from ..auth import current_caller, login_required
-from ..dossier_service import dossier_tasks, dossier_timeline, get_dossier, submit_dossier
+from ..auth import current_actor, login_required
 from ..schemas.dossiers import DossierSchema, SubmitDossierSchema
+from ..services import describe_dossier, receive_dossier
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers", description="Hồ sơ")
-
-
-def _describe(dossier):
-    # The schema reads these two beside the dossier's own columns.
-    dossier.tasks = dossier_tasks(dossier)
-    dossier.timeline = dossier_timeline(dossier)
-    return dossier
 
 
 @blp.route("", methods=["POST"])
@@ -24,14 +17,15 @@ def _describe(dossier):
 @blp.response(201, DossierSchema)
 def create_dossier(body):
     """Receive a dossier: validates the declaration, starts its workflow, opens its first task."""
-    dossier = submit_dossier(
-        current_caller(),
+    actor = current_actor()
+    transition = receive_dossier(
+        actor,
         procedure_code=body["procedure"],
         applicant=body["applicant"],
         channel=body["channel"],
         data=body["data"],
     )
-    return _describe(dossier)
+    return describe_dossier(actor, transition.dossier.code)
 
 
 @blp.route("/<string:code>")
@@ -39,4 +33,4 @@ def create_dossier(body):
 @blp.response(200, DossierSchema)
 def show_dossier(code):
     """A dossier of the caller's agency: status, applicant, due dates, tasks and timeline."""
-    return _describe(get_dossier(current_caller(), code))
+    return describe_dossier(current_actor(), code)

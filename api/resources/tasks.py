@@ -5,25 +5,23 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from ..auth import current_caller, login_required
-from ..dossier_store import TASK_COLUMNS
-from ..procedures import compiled_version
+from ..auth import current_actor, login_required
 from ..schemas.tasks import (
+    MAX_PAGE_SIZE,
     CompletedTaskSchema,
     CompleteTaskSchema,
     InboxArgsSchema,
-    MAX_PAGE_SIZE,
     InboxSchema,
     TaskDetailSchema,
     TaskSummarySchema,
 )
-from ..task_service import (
+from ..services import (
     InboxQuery,
     claim_task,
     complete_task,
-    get_task,
     inbox,
     release_task,
+    task_detail,
 )
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Công việc của cán bộ")
@@ -37,13 +35,13 @@ def list_tasks(args):
     """The caller's inbox: open tasks of their agency and roles, unclaimed or theirs, by due date."""
     limit = min(args.get("limit", current_app.config["MOTCUA_INBOX_PAGE_SIZE"]), MAX_PAGE_SIZE)
     page = inbox(
-        current_caller(),
+        current_actor(),
         InboxQuery(
             mine_only=args.get("assignee") == "me",
             procedure=args.get("procedure"),
             overdue=args.get("overdue"),
             limit=limit,
-            cursor=args.get("cursor"),
+            after=args.get("cursor"),
         ),
     )
     return {"items": page.items, "next_cursor": page.next_cursor}
@@ -54,8 +52,7 @@ def list_tasks(args):
 @blp.response(200, TaskDetailSchema)
 def show_task(task_id):
     """One task with its form (JSON Schema) and the data the form starts from."""
-    task = get_task(current_caller(), task_id)
-    return _detail(task, task.dossier.status, task.dossier.procedure_version_id)
+    return task_detail(current_actor(), task_id)
 
 
 @blp.route("/<string:task_id>/claim", methods=["POST"])
@@ -63,7 +60,7 @@ def show_task(task_id):
 @blp.response(200, TaskSummarySchema)
 def claim(task_id):
     """Take the task; 409 when another officer already holds it."""
-    return claim_task(current_caller(), task_id)
+    return claim_task(current_actor(), task_id)
 
 
 @blp.route("/<string:task_id>/release", methods=["POST"])
@@ -71,7 +68,7 @@ def claim(task_id):
 @blp.response(200, TaskSummarySchema)
 def release(task_id):
     """Put the task back in the pool (its holder, or a leader of the agency)."""
-    return release_task(current_caller(), task_id)
+    return release_task(current_actor(), task_id)
 
 
 @blp.route("/<string:task_id>/complete", methods=["POST"])
@@ -83,22 +80,9 @@ def complete(body, task_id):
 
     The answer lists the tasks the dossier now has open, so a client can move on without
     reading the dossier again."""
-    completion = complete_task(current_caller(), task_id, body["data"])
+    completion = complete_task(current_actor(), task_id, body["data"])
     return {
         **completion.task,
-        "dossier_status": completion.dossier.status,
-        "next_tasks": completion.open_tasks,
-    }
-
-
-def _detail(task, dossier_status: int, procedure_version_id: int) -> dict:
-    """Returns a task's fields with its form, its step's documentation and the dossier status."""
-    values = {c.key: getattr(task, c.key) for c in TASK_COLUMNS}
-    process = compiled_version(procedure_version_id)
-    step = process.steps.get(values["step"])
-    return {
-        **values,
-        "form": process.form(values["form_key"]).schema,
-        "documentation": step.documentation if step else "",
-        "dossier_status": dossier_status,
+        "dossier_status": completion.transition.dossier.status,
+        "next_tasks": completion.transition.open_tasks,
     }

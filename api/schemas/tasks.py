@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-from marshmallow.utils import get_value
+from marshmallow import Schema, ValidationError, fields, validate
 
-from ..models import OPEN_TASK_STATES
-from ..runtime import now
+from ..services import Invalid
+from ..services.tasks import decode_cursor
+
 from .common import DECIMAL_STRING, LocalDateTime, StatusField
 
 
 MAX_PAGE_SIZE = 200
+
+
+class Cursor(fields.String):
+    """An inbox cursor, decoded to the (due time, id) the next page starts after."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return decode_cursor(super()._deserialize(value, attr, data, **kwargs))
+        except Invalid:
+            raise ValidationError("not a cursor we issued") from None
 
 
 class InboxArgsSchema(Schema):
@@ -24,7 +34,7 @@ class InboxArgsSchema(Schema):
         validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
         metadata={"description": "page size (default: the server's MOTCUA_INBOX_PAGE_SIZE, 50)"},
     )
-    cursor = fields.String(metadata={"description": "`next_cursor` of the previous page"})
+    cursor = Cursor(metadata={"description": "`next_cursor` of the previous page"})
 
 
 class TaskSummarySchema(Schema):
@@ -42,9 +52,7 @@ class TaskSummarySchema(Schema):
     claimed_at = LocalDateTime(allow_none=True)
     completed_at = LocalDateTime(allow_none=True)
     due_at = LocalDateTime()
-    overdue = fields.Function(
-        lambda task: get_value(task, "state") in OPEN_TASK_STATES and get_value(task, "due_at") < now()
-    )
+    overdue = fields.Boolean(metadata={"description": "open and past its due date"})
 
 
 class InboxSchema(Schema):

@@ -1,4 +1,5 @@
-"""Returns agencies and officers created with their checks (codes, kinds, roles)."""
+"""Agencies and officers: created with their checks (codes, kinds, roles), listed, and
+deactivated."""
 
 from __future__ import annotations
 
@@ -8,39 +9,97 @@ from sqlalchemy import select
 
 from processes import ROLES, AgencyKind
 
-from .errors import ApiError
-from .extensions import db
-from .models import Agency, Officer, OfficerRole
+from ..store import Agency, Officer, OfficerRole, db
+from .errors import Conflict, Invalid, NotFound
+from .runtime import Operation
 
 _AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.]{1,31}$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
-def create_agency(*, code: str, name: str, kind: str) -> Agency:
-    """Returns a new agency added to the session; 409 on a duplicate code."""
+def create_agency(op: Operation, *, code: str, name: str, kind: str) -> Agency:
+    """Returns a new agency added to the session; Conflict on a duplicate code."""
     if not _AGENCY_CODE.match(code):
-        raise ApiError(422, "invalid agency code", {"code": ["capital letters, digits and dots"]})
-    if kind not in {k.value for k in AgencyKind}:
-        raise ApiError(422, "unknown agency kind", {"kind": [f"one of {[k.value for k in AgencyKind]}"]})
-    if db.session.scalars(select(Agency).where(Agency.code == code)).first():
-        raise ApiError(409, f"agency {code} exists")
-    agency = Agency(code=code, name=name, kind=kind)
+        raise Invalid("invalid agency code", {"code": ["capital letters, digits and dots"]})
+    kinds = [k.value for k in AgencyKind]
+    if kind not in kinds:
+        raise Invalid("unknown agency kind", {"kind": [f"one of {kinds}"]})
+    if not name.strip() or len(name) > 255:
+        raise Invalid("invalid agency name", {"name": ["1 to 255 characters"]})
+    if find_agency(code) is not None:
+        raise Conflict(f"agency {code} exists")
+    agency = Agency(code=code, name=name, kind=kind, created_at=op.at)
     db.session.add(agency)
     db.session.flush()
     return agency
 
 
-def create_officer(*, agency: Agency, username: str, roles: list[str], full_name: str = "") -> Officer:
-    """Returns a new officer of an agency holding the roles given; 422/409 on bad input."""
+def create_officer(
+    op: Operation, *, agency: Agency, username: str, roles: list[str], full_name: str = ""
+) -> Officer:
+    """Returns a new officer of an agency holding the roles given; Invalid or Conflict on bad
+    input."""
     if not _USERNAME.match(username):
-        raise ApiError(422, "invalid username", {"username": ["lowercase letters, digits, . _ -"]})
+        raise Invalid("invalid username", {"username": ["lowercase letters, digits, . _ -"]})
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
-        raise ApiError(422, "invalid roles", {"role": [f"unknown {unknown}; known {sorted(ROLES)}"]})
-    if db.session.scalars(select(Officer).where(Officer.username == username)).first():
-        raise ApiError(409, f"officer {username} exists")
-    officer = Officer(agency=agency, username=username, full_name=full_name)
+        raise Invalid("invalid roles", {"role": [f"unknown {unknown}; known {sorted(ROLES)}"]})
+    if find_officer(username) is not None:
+        raise Conflict(f"officer {username} exists")
+    officer = Officer(
+        agency=agency, username=username, full_name=full_name, active=True, created_at=op.at
+    )
     officer.role_rows = [OfficerRole(role=role) for role in sorted(set(roles))]
     db.session.add(officer)
+    db.session.flush()
+    return officer
+
+
+def find_agency(code: str) -> Agency | None:
+    """Returns the agency with this code, or None."""
+    return db.session.scalars(select(Agency).where(Agency.code == code)).one_or_none()
+
+
+def get_agency(code: str) -> Agency:
+    """Returns the agency with this code; NotFound otherwise."""
+    agency = find_agency(code)
+    if agency is None:
+        raise NotFound(f"no agency {code}")
+    return agency
+
+
+def find_officer(username: str) -> Officer | None:
+    """Returns the officer with this username, or None."""
+    return db.session.scalars(select(Officer).where(Officer.username == username)).one_or_none()
+
+
+def get_officer(username: str) -> Officer:
+    """Returns the officer with this username; NotFound otherwise."""
+    officer = find_officer(username)
+    if officer is None:
+        raise NotFound(f"no officer {username}")
+    return officer
+
+
+def list_agencies() -> list[Agency]:
+    """Returns every agency, by code."""
+    return list(db.session.scalars(select(Agency).order_by(Agency.code)))
+
+
+def list_officers(agency_code: str | None = None) -> list[Officer]:
+    """Returns the officers (of one agency when a code is given), by agency then username."""
+    statement = select(Officer).join(Agency).order_by(Agency.code, Officer.username)
+    if agency_code is not None:
+        statement = statement.where(Agency.id == get_agency(agency_code).id)
+    return list(db.session.scalars(statement))
+
+
+def deactivate_officer(username: str) -> Officer:
+    """Returns the officer, now inactive: their tokens stop working (within the token cache's
+    few seconds) and their claimed tasks stay theirs until a leader releases them."""
+    officer = get_officer(username)
+    if not officer.active:
+        raise Conflict(f"officer {username} is already inactive")
+    officer.active = False
     db.session.flush()
     return officer

@@ -1,8 +1,11 @@
-"""Returns the demo agencies and officers that `make serve` seeds, with their tokens.
+"""The demo agencies and officers that `make serve` seeds, with their tokens.
 
 Demo tokens are derived from a random secret kept in the instance folder (HMAC of the
-username), so `motcua demo officers` can print the very tokens the seed printed even though
-only their hashes are stored. Real officers get random tokens from `motcua officers create`.
+username and a generation number), so `motcua demo officers` can print the very tokens the
+seed printed even though only their hashes are stored. When an operator revokes a demo token,
+the next seed issues the next generation's token instead of bringing the revoked one back;
+until then the listing says the token was revoked. Real officers get random tokens from
+`motcua officers create`.
 """
 
 from __future__ import annotations
@@ -19,16 +22,18 @@ from sqlalchemy import select
 
 from processes import ROLES, AgencyKind
 
-from .accounts import create_agency, create_officer
-from .auth import TOKEN_PREFIX, hash_token
-from .extensions import db
-from .models import Agency, ApiToken, Officer
+from ..store import ApiToken, Officer, db
+from .accounts import create_agency, create_officer, find_agency, find_officer
+from .runtime import Operation
+from .tokens import TOKEN_PREFIX, hash_token, issue_token
 
 DEMO_AGENCIES = (
     ("H29.01", "UBND xã Tân An", AgencyKind.COMMUNE),
     ("H29.02", "UBND xã Bình Minh", AgencyKind.COMMUNE),
 )
 DEMO_TOKEN_LABEL = "demo"
+# Revoking a demo token this many times is not a demo any more.
+MAX_GENERATIONS = 100
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,70 @@ class DemoOfficer:
     username: str
     agency: str
     roles: list[str]
-    token: str
+    token: str | None  # None when revoked and not yet re-issued, or the officer is inactive
+    problem: str = ""  # what an operator should know (revoked, inactive)
 
 
 def demo_usernames(agency_code: str) -> dict[str, str]:
     """Returns role → username of the demo officers of an agency (e.g. h29.01.tiep_nhan)."""
     return {role: f"{agency_code.lower()}.{role}" for role in ROLES}
+
+
+def demo_token(instance_dir: Path, username: str, generation: int = 0) -> str:
+    """Returns the demo token of a username and generation (stable for one instance folder)."""
+    message = username if generation == 0 else f"{username}#{generation}"
+    digest = hmac.new(_secret(instance_dir), message.encode(), hashlib.sha256).digest()
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def seed(op: Operation, instance_dir: Path) -> list[DemoOfficer]:
+    """Returns the demo officers after creating whatever of them is missing, and a new token
+    for any whose token was revoked (idempotent; an inactive officer stays inactive)."""
+    for code, name, kind in DEMO_AGENCIES:
+        agency = find_agency(code) or create_agency(op, code=code, name=name, kind=kind.value)
+        for role, username in demo_usernames(code).items():
+            officer = find_officer(username) or create_officer(
+                op, agency=agency, username=username, roles=[role],
+                full_name=f"{ROLES[role].name} ({name})",
+            )
+            live, generation = _live_token(instance_dir, officer)
+            if live is None and generation < MAX_GENERATIONS:
+                token = demo_token(instance_dir, username, generation)
+                issue_token(op, officer, label=DEMO_TOKEN_LABEL, token=token)
+    db.session.commit()
+    return listing(instance_dir)
+
+
+def listing(instance_dir: Path) -> list[DemoOfficer]:
+    """Returns the demo officers that exist, with their live tokens or what is wrong."""
+    result = []
+    for code, _, _ in DEMO_AGENCIES:
+        for username in demo_usernames(code).values():
+            officer = find_officer(username)
+            if officer is None:
+                continue
+            token, _ = _live_token(instance_dir, officer)
+            problem = ""
+            if not officer.active:
+                token, problem = None, "the officer is inactive"
+            elif token is None:
+                problem = "the demo token was revoked: run `motcua demo seed` for a new one"
+            result.append(DemoOfficer(username, code, sorted(officer.roles), token, problem))
+    return result
+
+
+def _live_token(instance_dir: Path, officer: Officer) -> tuple[str | None, int]:
+    """Returns the officer's live demo token (or None) and the first generation not issued."""
+    for generation in range(MAX_GENERATIONS):
+        token = demo_token(instance_dir, officer.username, generation)
+        row = db.session.scalars(
+            select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+        ).one_or_none()
+        if row is None:
+            return None, generation
+        if row.revoked_at is None:
+            return token, generation
+    return None, MAX_GENERATIONS
 
 
 def _secret(instance_dir: Path) -> bytes:
@@ -52,49 +115,3 @@ def _secret(instance_dir: Path) -> bytes:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return bytes.fromhex(path.read_text().strip())
-
-
-def demo_token(instance_dir: Path, username: str) -> str:
-    """Returns the demo token of a username (stable for one instance folder)."""
-    digest = hmac.new(_secret(instance_dir), username.encode(), hashlib.sha256).digest()
-    return TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def seed(instance_dir: Path) -> list[DemoOfficer]:
-    """Returns the demo officers after creating whatever of them is missing (idempotent)."""
-    officers = []
-    for code, name, kind in DEMO_AGENCIES:
-        agency = db.session.scalars(select(Agency).where(Agency.code == code)).one_or_none()
-        if agency is None:
-            agency = create_agency(code=code, name=name, kind=kind.value)
-        for role, username in demo_usernames(code).items():
-            officer = db.session.scalars(
-                select(Officer).where(Officer.username == username)
-            ).one_or_none()
-            if officer is None:
-                officer = create_officer(
-                    agency=agency, username=username, roles=[role],
-                    full_name=f"{ROLES[role].name} ({name})",
-                )
-            token = demo_token(instance_dir, username)
-            digest = hash_token(token)
-            if db.session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).first() is None:
-                db.session.add(
-                    ApiToken(officer=officer, token_hash=digest, prefix=token[:10], label=DEMO_TOKEN_LABEL)
-                )
-            officers.append(DemoOfficer(username, code, sorted(officer.roles or {role}), token))
-    db.session.commit()
-    return officers
-
-
-def listing(instance_dir: Path) -> list[DemoOfficer]:
-    """Returns the demo officers that exist, with their tokens."""
-    result = []
-    for code, _, _ in DEMO_AGENCIES:
-        for username in demo_usernames(code).values():
-            officer = db.session.scalars(select(Officer).where(Officer.username == username)).one_or_none()
-            if officer is not None:
-                result.append(
-                    DemoOfficer(username, code, sorted(officer.roles), demo_token(instance_dir, username))
-                )
-    return result

@@ -1,4 +1,5 @@
-"""Returns procedure versions: deploys catalogue procedures and compiles the pinned versions.
+"""Procedure versions: deploys catalogue procedures, finds the version in effect, compiles
+the pinned versions, and describes the catalogue.
 
 A dossier is pinned to the version current when it was received; a new diagram becomes a new
 version (by content hash) and never changes a running dossier.
@@ -13,14 +14,19 @@ from sqlalchemy import func, select
 from engine import CompiledProcess, WorkflowSerializer, compile_process, content_hash
 from processes import CATALOGUE, Procedure, read_sources
 
-from .errors import ApiError
-from .extensions import db
-from .models import ProcedureVersion
-from .runtime import runtime
+from ..store import ProcedureVersion, db
+from .errors import Invalid
+from .runtime import Operation, runtime
 
 
-def deploy(procedure: Procedure, *, effective_from: datetime, bpmn: bytes | None = None,
-           forms: dict | None = None) -> tuple[ProcedureVersion, bool]:
+def deploy(
+    op: Operation,
+    procedure: Procedure,
+    *,
+    effective_from: datetime | None = None,
+    bpmn: bytes | None = None,
+    forms: dict | None = None,
+) -> tuple[ProcedureVersion, bool]:
     """Returns the version for these sources and whether it is new (same content: no new row)."""
     if bpmn is None or forms is None:
         sources = read_sources(procedure)
@@ -36,7 +42,10 @@ def deploy(procedure: Procedure, *, effective_from: datetime, bpmn: bytes | None
         return existing, False
     compiled = compile_process(bpmn, procedure.process_id, forms)  # refuses a bad diagram
     if procedure.declaration_form not in compiled.forms:
-        raise ApiError(422, f"procedure {procedure.code} has no form {procedure.declaration_form}")
+        raise Invalid(
+            f"procedure {procedure.code} has no form {procedure.declaration_form}",
+            {"forms": [f"{procedure.declaration_form} is missing"]},
+        )
     latest = db.session.scalar(
         select(func.max(ProcedureVersion.version)).where(
             ProcedureVersion.procedure_code == procedure.code
@@ -50,16 +59,17 @@ def deploy(procedure: Procedure, *, effective_from: datetime, bpmn: bytes | None
         bpmn_source=bpmn,
         forms=forms,
         saved_spec=WorkflowSerializer().dump_spec(compiled.spec, compiled.subprocess_specs),
-        effective_from=effective_from,
+        effective_from=effective_from or op.at,
+        created_at=op.at,
     )
     db.session.add(version)
     db.session.flush()
     return version, True
 
 
-def deploy_catalogue(effective_from: datetime) -> list[tuple[ProcedureVersion, bool]]:
-    """Returns the deployed version of every catalogue procedure (new ones created)."""
-    return [deploy(p, effective_from=effective_from) for p in CATALOGUE.values()]
+def deploy_catalogue(op: Operation) -> list[tuple[ProcedureVersion, bool]]:
+    """Returns the deployed version of every catalogue procedure (new ones in effect now)."""
+    return [deploy(op, p) for p in CATALOGUE.values()]
 
 
 def current_version(procedure_code: str, at: datetime) -> ProcedureVersion | None:
@@ -92,3 +102,36 @@ def compiled_version(version_id: int) -> CompiledProcess:
     if process is None:
         process = compiled(db.session.get(ProcedureVersion, version_id))
     return process
+
+
+def describe_catalogue(op: Operation) -> list[dict]:
+    """Returns every catalogue procedure with its legal deadline and the steps of the version
+    in effect now (none when it was never deployed)."""
+    result = []
+    for procedure in CATALOGUE.values():
+        version = current_version(procedure.code, op.at)
+        steps = []
+        if version is not None:
+            steps = [
+                {
+                    "step": step.name,
+                    "title": step.title,
+                    "role": step.role,
+                    "form_key": step.form_key,
+                    "budget_days": str(step.budget_days),
+                }
+                for step in compiled(version).steps.values()
+            ]
+        result.append(
+            {
+                "code": procedure.code,
+                "name": procedure.name,
+                "agency_kind": procedure.agency_kind.value,
+                "deadline": procedure.deadline,
+                "legal_basis": procedure.legal_basis,
+                "version": version.version if version else None,
+                "content_hash": version.content_hash if version else None,
+                "steps": steps,
+            }
+        )
+    return result

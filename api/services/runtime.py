@@ -1,12 +1,14 @@
-"""Returns the app's clock, working calendar and compiled-procedure cache.
+"""The app's clock, working calendar and compiled-procedure cache, and the operation context
+every service reads once at its top.
 
-They hang on `app.extensions` so tests can swap the clock for a fixed one, and so the cache
-of compiled procedures lives once per process, shared by every request.
+They hang on `app.extensions` so tests can swap the clock for a fixed one, and so the cache of
+compiled procedures lives once per process, shared by every request and job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -20,13 +22,26 @@ EXTENSION_KEY = "motcua"
 
 
 class Runtime:
-    def __init__(self, clock: Callable[[], datetime] = calendar_now, token_cache_seconds: float = 0):
+    """What a process keeps between operations: the clock, the calendar and caches."""
+
+    def __init__(
+        self, clock: Callable[[], datetime] = calendar_now, token_cache_seconds: float = 0
+    ):
         self.clock = clock
         self.tokens = TokenCache(token_cache_seconds)
         self.calendar = WorkingCalendar()
         self.processes = ProcessCache()
         # procedure version id → compiled process; versions are immutable once deployed.
         self.versions: dict[int, CompiledProcess] = {}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation's instant and calendar: read once, then passed down, so every row and
+    due date an operation writes agrees on when it happened and which calendar counted."""
+
+    at: datetime
+    calendar: WorkingCalendar
 
 
 def init_runtime(app: Flask) -> Runtime:
@@ -40,6 +55,8 @@ def runtime() -> Runtime:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def now() -> datetime:
-    """Returns the current instant from the app's clock (timezone-aware)."""
-    return runtime().clock()
+def operation() -> Operation:
+    """Returns the clock's instant and the calendar, for one operation (call it once, after
+    the operation holds its locks: its events then never precede what they waited for)."""
+    current = runtime()
+    return Operation(at=current.clock(), calendar=current.calendar)

@@ -1,41 +1,40 @@
-"""Returns tasks: the inbox query, and claim, release and complete, each one transaction."""
+"""Tasks: the inbox, and claim, release and complete, each one transaction."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import literal, or_, select, tuple_
 from sqlalchemy.orm import undefer
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import TaskNotReady
+from engine import Before
+from processes import OPEN_TASK_STATES, EventAction, TaskState
 
-from .auth import Caller
-from .dossier_store import (
-    Actor,
-    DossierRef,
+from ..store import (
+    TASK_COLUMNS,
+    Task,
+    UtcDateTime,
     claim,
+    db,
+    lock_task,
     lock_task_and_dossier,
     log_event,
     release,
-    restore_instance,
-    save_instance,
 )
-from .errors import ApiError, conflict, not_found
-from .extensions import db
-from .models import (
-    OPEN_TASK_STATES,
-    EventAction,
-    Task,
-    TaskState,
-    UtcDateTime,
-)
-from .runtime import now
+from .actor import Actor
+from .errors import Conflict, Forbidden, Invalid, not_found
+from .procedures import compiled_version
+from .runtime import operation
+from .transitions import Act, Transition, acting, apply, restore
+
+# Inbox cursors carry a due time; one outside these years is not one we issued.
+_CURSOR_YEARS = range(2000, 2200)
 
 
 @dataclass(frozen=True)
@@ -44,134 +43,226 @@ class InboxQuery:
     procedure: str | None = None
     overdue: bool | None = None
     limit: int = 50
-    cursor: str | None = None
+    after: tuple[datetime, str] | None = None  # the (due time, id) of a decoded cursor
 
 
 @dataclass(frozen=True)
 class InboxPage:
-    items: list[Task]
+    items: list[dict[str, Any]]
     next_cursor: str | None
 
 
-def inbox(caller: Caller, query: InboxQuery) -> InboxPage:
-    """Returns open tasks of the caller's agency and roles, unclaimed or held by the caller,
-    by due date, one keyset page at a time (no OFFSET: page 500 costs what page 1 does)."""
-    if not caller.roles:
+def is_overdue(task: dict[str, Any], at: datetime) -> bool:
+    """Returns True when an open task's due date has passed at `at`."""
+    return task["state"] in OPEN_TASK_STATES and task["due_at"] < at
+
+
+def inbox(actor: Actor, query: InboxQuery) -> InboxPage:
+    """Returns open tasks of the actor's agency and roles, unclaimed or held by the actor,
+    by due date then id, one keyset page at a time (no OFFSET: page 500 costs what page 1
+    does); each item says whether it is overdue."""
+    if not actor.roles:
         return InboxPage([], None)
-    statement = select(Task).where(
-        Task.agency_id == caller.agency_id,
+    at = operation().at
+    statement = select(*_SUMMARY).where(
+        Task.agency_id == actor.agency_id,
         Task.state.in_(OPEN_TASK_STATES),
-        Task.role.in_(sorted(caller.roles)),
+        Task.role.in_(sorted(actor.roles)),
     )
     if query.mine_only:
         statement = statement.where(
-            Task.state == TaskState.CLAIMED.value, Task.assignee_id == caller.officer_id
+            Task.state == TaskState.CLAIMED.value, Task.assignee_id == actor.officer_id
         )
     else:
         statement = statement.where(
-            or_(Task.state == TaskState.OPEN.value, Task.assignee_id == caller.officer_id)
+            or_(Task.state == TaskState.OPEN.value, Task.assignee_id == actor.officer_id)
         )
     if query.procedure:
         statement = statement.where(Task.procedure_code == query.procedure)
     if query.overdue is True:
-        statement = statement.where(Task.due_at < now())
+        statement = statement.where(Task.due_at < at)
     elif query.overdue is False:
-        statement = statement.where(Task.due_at >= now())
-    if query.cursor:
-        due_at, task_id = _decode_cursor(query.cursor)
+        statement = statement.where(Task.due_at >= at)
+    if query.after:
+        due_at, task_id = query.after
         after = tuple_(literal(due_at, UtcDateTime()), literal(task_id))
         statement = statement.where(tuple_(Task.due_at, Task.id) > after)
     statement = statement.order_by(Task.due_at, Task.id).limit(query.limit + 1)
-    rows = list(db.session.scalars(statement))
+    rows = [dict(row._mapping) for row in db.session.execute(statement)]
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    return InboxPage(rows, _encode_cursor(rows[-1]) if more else None)
+    for row in rows:
+        row["overdue"] = is_overdue(row, at)
+    return InboxPage(rows, encode_cursor(rows[-1]) if more else None)
 
 
-def get_task(caller: Caller, task_id: str) -> Task:
-    """Returns a task of the caller's agency (404 for any other, whether it exists or not)."""
-    task = _find(caller, task_id)
+def get_task(actor: Actor, task_id: str) -> Task:
+    """Returns a task of the actor's agency with its data (NotFound for any other)."""
+    task = None
+    if _valid_id(task_id):
+        task = db.session.scalars(
+            select(Task)
+            .where(Task.id == task_id, Task.agency_id == actor.agency_id)
+            .options(undefer(Task.data), undefer(Task.submitted))
+        ).one_or_none()
     if task is None:
         raise not_found("task")
     return task
 
 
-def claim_task(caller: Caller, task_id: str):
-    """Returns the task, now held by the caller; 409 when another officer holds it."""
-    at = now()
-    if _valid_id(task_id):
-        task = claim(task_id, caller.agency_id, caller.roles, caller.officer_id, caller.username, at)
-        if task is not None:
-            db.session.commit()
-            return task
-    task = get_task(caller, task_id)  # 404 outside the caller's agency
-    if task.role not in caller.roles:
-        raise ApiError(403, f"this task needs role {task.role}")
-    if task.state == TaskState.CLAIMED.value and task.assignee_id == caller.officer_id:
-        return task  # already held by the caller: claiming is idempotent
-    raise _not_available(task)
+def claim_task(actor: Actor, task_id: str) -> dict[str, Any]:
+    """Returns the task, now held by the actor; Conflict when another officer holds it.
 
-
-def release_task(caller: Caller, task_id: str) -> Task:
-    """Returns the task back in the open pool; only its holder or a leader may release it."""
-    task = get_task(caller, task_id)
-    if task.state != TaskState.CLAIMED.value:
-        raise conflict(f"the task is {task.state}, not claimed")
-    if task.assignee_id != caller.officer_id and not caller.is_leader:
-        raise ApiError(403, "only the officer holding the task, or a leader, may release it")
-    holder = task.assignee_id
-    at = now()
-    if not release(task.id, holder):
+    The task's row is locked first and the clock read after, so a claim that waited for a
+    release is logged after it."""
+    task = lock_task(task_id, actor.agency_id) if _valid_id(task_id) else None
+    if task is None:
+        raise not_found("task")
+    if task.role not in actor.roles:
+        raise Forbidden(f"this task needs role {task.role}")
+    if task.state == TaskState.CLAIMED.value and task.assignee_id == actor.officer_id:
         db.session.rollback()
-        db.session.refresh(task)
-        raise conflict(f"the task changed meanwhile: it is {task.state}")
-    _log(task, caller, EventAction.RELEASED, at, detail={"holder_id": holder})
+        return _with_overdue(task, operation().at)  # already held: claiming is idempotent
+    if task.state != TaskState.OPEN.value:
+        raise _not_available(task)
+    op = operation()
+    claimed = claim(task.id, actor.agency_id, actor.roles, actor.officer_id, actor.username, op.at)
+    if claimed is None:  # only where rows cannot lock; the lock above decides on PostgreSQL
+        db.session.rollback()
+        raise Conflict("the task changed meanwhile; reload and try again")
     db.session.commit()
-    db.session.refresh(task)
-    return task
+    return _with_overdue(claimed, op.at)
+
+
+def release_task(actor: Actor, task_id: str, reason: str = "") -> dict[str, Any]:
+    """Returns the task back in the open pool; only its holder or a leader may release it."""
+    task = lock_task(task_id, actor.agency_id) if _valid_id(task_id) else None
+    if task is None:
+        raise not_found("task")
+    if task.state != TaskState.CLAIMED.value:
+        raise Conflict(f"the task is {task.state}, not claimed")
+    if task.assignee_id != actor.officer_id and not actor.is_leader:
+        raise Forbidden("only the officer holding the task, or a leader, may release it")
+    op = operation()
+    released = release(task.id, task.assignee_id)
+    if released is None:
+        db.session.rollback()
+        raise Conflict("the task changed meanwhile; reload and try again")
+    detail: dict[str, Any] = {"holder_id": task.assignee_id, "holder": task.assignee_username}
+    if reason:
+        detail["reason"] = reason
+    log_event(
+        dossier_id=task.dossier_id,
+        agency_id=actor.agency_id,
+        officer_id=actor.officer_id,
+        action=EventAction.RELEASED.value,
+        task_id=task.id,
+        step=task.step,
+        status_before=None,
+        status_after=None,
+        at=op.at,
+        detail=detail,
+    )
+    db.session.commit()
+    return _with_overdue(released, op.at)
 
 
 @dataclass(frozen=True)
 class Completion:
     task: dict[str, Any]
-    dossier: DossierRef
-    open_tasks: list[dict[str, Any]]
+    transition: Transition
 
 
-def complete_task(caller: Caller, task_id: str, data: dict[str, Any]) -> Completion:
-    """Returns the completed task and the dossier's open tasks after the workflow moved on."""
-    locked = lock_task_and_dossier(task_id, caller.agency_id) if _valid_id(task_id) else None
+def complete_task(actor: Actor, task_id: str, data: dict[str, Any]) -> Completion:
+    """Returns the completed task and the dossier's open tasks after the workflow moved on:
+    lock (dossier, then task) → restore → complete → plan → write."""
+    locked = lock_task_and_dossier(task_id, actor.agency_id) if _valid_id(task_id) else None
     if locked is None:
         raise not_found("task")
-    task, dossier = locked
+    task, dossier = locked.task, locked.dossier
     if task.state in (TaskState.COMPLETED.value, TaskState.CANCELLED.value):
-        raise conflict(f"the task is already {task.state}")
-    if task.state != TaskState.CLAIMED.value or task.assignee_id != caller.officer_id:
-        raise conflict("claim the task before completing it")
-    at = now()
-    status_before = dossier.status
-    try:
-        instance = restore_instance(dossier)
-        open_before = {str(ready.task_id) for ready in instance.ready_steps()}
+        raise Conflict(f"the task is already {task.state}")
+    if task.state != TaskState.CLAIMED.value or task.assignee_id != actor.officer_id:
+        raise Conflict("claim the task before completing it")
+    op = operation()
+    before = Before(status=dossier.status, open_tasks=locked.open_tasks)
+    with acting():
+        instance = restore(dossier)
         instance.complete(UUID(task.id), data)
-    except TaskNotReady:
-        raise conflict("the task is no longer open in the workflow") from None
-    except SpiffWorkflowException as exc:
-        raise ApiError(422, f"the workflow could not continue with this data: {exc}") from None
-    open_rows = save_instance(
-        dossier, instance, open_before=open_before, at=at,
-        actor=Actor(caller.officer_id, caller.agency_id), action=EventAction.COMPLETED.value,
-        status_before=status_before, completed=(task, data),
+    act = Act(
+        EventAction.COMPLETED.value,
+        completed=task.id,
+        completed_step=task.step,
+        submitted=data,
     )
+    transition = apply(dossier, before, instance, act, op=op, actor=actor)
     db.session.commit()
     completed = {
         **task._mapping,
         "state": TaskState.COMPLETED.value,
-        "completed_at": at,
-        "completed_by_id": caller.officer_id,
+        "completed_at": op.at,
+        "completed_by_id": actor.officer_id,
         "submitted": data,
+        "overdue": False,
     }
-    return Completion(completed, dossier, open_rows)
+    return Completion(completed, transition)
+
+
+def release_all_held_by(actor: Actor, officer_id: int, reason: str) -> int:
+    """Returns how many tasks an officer held that went back to the open pool (the officer
+    left or was deactivated); one event each, in the caller's transaction."""
+    op = operation()
+    held = db.session.execute(
+        select(Task.id, Task.dossier_id, Task.agency_id, Task.step, Task.assignee_username)
+        .where(Task.assignee_id == officer_id, Task.state == TaskState.CLAIMED.value)
+        .order_by(Task.id)
+        .with_for_update()
+    ).all()
+    for task_id, dossier_id, agency_id, step, username in held:
+        if release(task_id, officer_id) is None:
+            continue
+        log_event(
+            dossier_id=dossier_id,
+            agency_id=agency_id,
+            officer_id=actor.officer_id,
+            action=EventAction.RELEASED.value,
+            task_id=task_id,
+            step=step,
+            status_before=None,
+            status_after=None,
+            at=op.at,
+            detail={"holder_id": officer_id, "holder": username, "reason": reason},
+        )
+    return len(held)
+
+
+def encode_cursor(task: dict[str, Any]) -> str:
+    """Returns the opaque cursor of the page after this task: its due time and id."""
+    raw = json.dumps([task["due_at"].isoformat(), task["id"]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Returns the (due time, id) a cursor carries; Invalid for anything we did not issue."""
+    try:
+        if len(cursor) > 200:
+            raise ValueError("too long")
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        due_at, task_id = json.loads(raw)
+        due = datetime.fromisoformat(due_at)
+        if due.tzinfo is None or not isinstance(task_id, str) or due.year not in _CURSOR_YEARS:
+            raise ValueError("not a cursor we issued")
+        due.utcoffset()  # an offset that overflows the date raises here, not in the query
+        due.astimezone(timezone.utc)
+        return due, task_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
+        raise Invalid("the cursor is not valid", {"cursor": ["not a cursor we issued"]}) from None
+
+
+def _with_overdue(row, at: datetime) -> dict[str, Any]:
+    values = dict(row._mapping)
+    values["overdue"] = is_overdue(values, at)
+    return values
 
 
 def _valid_id(task_id: str) -> bool:
@@ -182,49 +273,35 @@ def _valid_id(task_id: str) -> bool:
     return True
 
 
-def _find(caller: Caller, task_id: str) -> Task | None:
-    if not _valid_id(task_id):
-        return None
-    return db.session.scalars(
-        select(Task)
-        .where(Task.id == task_id, Task.agency_id == caller.agency_id)
-        .options(undefer(Task.data), undefer(Task.submitted))
-    ).one_or_none()
-
-
-def _not_available(task: Task) -> ApiError:
+def _not_available(task) -> Conflict:
     if task.state in (TaskState.COMPLETED.value, TaskState.CANCELLED.value):
-        return conflict(f"the task is already {task.state}")
-    return conflict(f"the task is held by {task.assignee_username or 'another officer'}")
+        return Conflict(f"the task is already {task.state}")
+    return Conflict(f"the task is held by {task.assignee_username or 'another officer'}")
 
 
-def _log(task, caller: Caller, action: EventAction, at: datetime, detail=None) -> None:
-    log_event(
-        dossier_id=task.dossier_id,
-        agency_id=caller.agency_id,
-        officer_id=caller.officer_id,
-        action=action.value,
-        task_id=task.id,
-        step=task.step,
-        status_before=None,
-        status_after=None,
-        at=at,
-        detail=detail or {},
-    )
+# The inbox shows these; the data snapshots stay out (large, and never listed).
+_SUMMARY = tuple(c for c in TASK_COLUMNS if c.name not in ("data", "submitted"))
 
 
-def _encode_cursor(task: Task) -> str:
-    raw = json.dumps([task.due_at.isoformat(), task.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def task_summary(task: Task, at: datetime) -> dict[str, Any]:
+    """Returns a task's inbox fields, with whether it is overdue at `at`."""
+    row = {column.key: getattr(task, column.key) for column in _SUMMARY}
+    row["overdue"] = is_overdue(row, at)
+    return row
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        due_at, task_id = json.loads(raw)
-        due = datetime.fromisoformat(due_at)
-        if due.tzinfo is None or not isinstance(task_id, str):
-            raise ValueError("not a cursor we issued")
-        return due, task_id
-    except (ValueError, TypeError):
-        raise ApiError(400, "the cursor is not valid", {"cursor": ["not a cursor we issued"]}) from None
+def task_detail(actor: Actor, task_id: str) -> dict[str, Any]:
+    """Returns a task of the actor's agency with its form (JSON Schema), its step's
+    documentation, the data the form starts from and the dossier's status."""
+    task = get_task(actor, task_id)
+    at = operation().at
+    process = compiled_version(task.dossier.procedure_version_id)
+    step = process.steps.get(task.step)
+    return {
+        **task_summary(task, at),
+        "data": task.data,
+        "submitted": task.submitted,
+        "form": process.form(task.form_key).schema,
+        "documentation": step.documentation if step else "",
+        "dossier_status": task.dossier.status,
+    }

@@ -1,4 +1,5 @@
-"""Returns the unbound Flask extensions; `create_app` binds them, nothing connects at import."""
+"""The unbound database extensions (`db`, `migrate`); `create_app` binds them, and nothing
+connects at import."""
 
 from __future__ import annotations
 

@@ -1,58 +1,61 @@
-"""Returns dossiers locked for writing, and saves a dossier's workflow with its inbox rows.
+"""Dossiers and tasks as the write path sees them: locked, sequenced, inserted, and written
+with the plan of one transition, all in the caller's transaction.
 
-Every write goes through here: the task and dossier rows are locked (SELECT … FOR UPDATE on
-PostgreSQL; SQLite serializes writers), the workflow is restored and stepped by the caller,
-then saved with the task rows it implies, the dossier status and one event, in the caller's
-single transaction. The dossier's version column is checked by the UPDATE itself, so a lost
-update is impossible even where row locks are not available.
+Every transition goes through `write_transition`: the task and dossier rows were locked
+(SELECT … FOR UPDATE on PostgreSQL; SQLite serializes writers), the workflow was restored and
+acted on, and the engine planned what changes; this writes the plan. The dossier's version
+column is checked by the UPDATE itself, so a lost update is impossible even where row locks
+are not available.
 
-The hot path uses SQLAlchemy Core statements built once on the mapped tables (see
-`step_writes`): the ORM's unit of work costs more CPU than the engine step it wraps.
+The hot path uses SQLAlchemy Core statements built once on the mapped tables (see `writes`):
+the ORM's unit of work costs more CPU than the engine step it wraps.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 
-from engine import ProcessInstance
-from engine.calendar import TIMEZONE
+from engine import TransitionPlan
 from engine.serializer import SPIFF_SERIALIZER_VERSION, STATE_FORMAT
+from processes import TaskState
 
-from .errors import conflict
-from .extensions import db
-from .models import DossierSequence, ProcedureVersion, Task, TaskState
-from .procedures import compiled_version
-from .runtime import runtime
-from .step_writes import (
+from .database import db
+from .models import DossierSequence, Task
+from .writes import (
     DOSSIER_LOCK_COLUMNS,
     DOSSIERS,
     EVENTS,
-    DossierRef,
     TASK_COLUMNS,
     TASKS,
+    DossierRef,
     StepWrite,
     connection,
     writer,
 )
 
+
 @dataclass(frozen=True)
-class Actor:
+class Writer:
+    """Who a write is done for: an officer (officer_id set) or the system, in an agency."""
+
     officer_id: int | None
     agency_id: int
 
 
-def dossier_code(agency_code: str, received_at: datetime, sequence: int) -> str:
-    """Returns the national dossier code: <agency code>-<yyMMdd>-<4-digit sequence>."""
-    return f"{agency_code}-{received_at.astimezone(TIMEZONE):%y%m%d}-{sequence:04d}"
+@dataclass
+class LockedTask:
+    """A task row and its dossier, both locked, with the dossier's open tasks' due dates."""
+
+    task: Row
+    dossier: DossierRef
+    open_tasks: dict[str, datetime] = field(default_factory=dict)
 
 
 def next_sequence(agency_id: int, day: date) -> int:
@@ -71,105 +74,113 @@ def next_sequence(agency_id: int, day: date) -> int:
     return connection().execute(statement).scalar_one()
 
 
-def lock_task_and_dossier(task_id: str, agency_id: int) -> tuple[Row, DossierRef] | None:
+def lock_task_and_dossier(task_id: str, agency_id: int) -> LockedTask | None:
     """Returns a task of the agency and its dossier, both rows locked for the transaction:
     the dossier (so no other step of it runs at once), then the task (so no claim or release
     slips in). PostgreSQL re-reads both rows once the locks are granted."""
-    row = writer().lock(task_id, agency_id)
-    if row is None:
+    locked = writer().lock(task_id, agency_id)
+    if locked is None:
         return None
+    row, open_tasks = locked
     values = row._mapping
     dossier = DossierRef(**{name: values[f"d__{name}"] for name in DOSSIER_LOCK_COLUMNS})
-    return row, dossier
+    return LockedTask(row, dossier, dict(open_tasks))
 
 
-def restore_instance(dossier: DossierRef) -> ProcessInstance:
-    """Returns the dossier's workflow, restored from its saved state and pinned version."""
-    saved_spec = None
-    if dossier.spiff_version != SPIFF_SERIALIZER_VERSION:
-        # Only a state written by another SpiffWorkflow version needs the spec saved with it.
-        saved_spec = db.session.get(ProcedureVersion, dossier.procedure_version_id).saved_spec
-    return ProcessInstance.restore(
-        compiled_version(dossier.procedure_version_id), dossier.workflow_state, saved_spec=saved_spec
+def lock_task(task_id: str, agency_id: int) -> Row | None:
+    """Returns a task of the agency with its row locked (claims and releases queue on it)."""
+    return writer().lock_task(task_id, agency_id)
+
+
+def insert_dossier(values: dict[str, Any]) -> DossierRef:
+    """Returns a new dossier row (version 0, no state yet: its first transition writes it)."""
+    values = {
+        **values,
+        "workflow_state": "",
+        "state_format": "",
+        "spiff_version": "",
+        "version": 0,
+    }
+    new_id = connection().execute(
+        DOSSIERS.insert().values(**values).returning(DOSSIERS.c.id)
+    ).scalar_one()
+    return DossierRef(
+        id=new_id,
+        code=values["code"],
+        agency_id=values["agency_id"],
+        procedure_code=values["procedure_code"],
+        procedure_version_id=values["procedure_version_id"],
+        status=values["status"],
+        version=0,
+        workflow_state="",
+        spiff_version="",
     )
 
 
-def insert_dossier(values: dict[str, Any]) -> int:
-    """Returns the id of a new dossier row."""
-    return connection().execute(DOSSIERS.insert().values(**values).returning(DOSSIERS.c.id)).scalar_one()
-
-
-def save_instance(
+def write_transition(
     dossier: DossierRef,
-    instance: ProcessInstance,
+    plan: TransitionPlan,
     *,
-    open_before: set[str],
     at: datetime,
-    actor: Actor,
-    action: str,
-    status_before: int | None,
-    completed: tuple[Row, dict[str, Any]] | None = None,
-    detail: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    """Returns the dossier's open tasks after saving, in the caller's transaction: the task
-    just completed (with the answers submitted), tasks the step opened or cancelled, the
-    workflow state and status, and one event.
-
-    `open_before` is the set of task ids that were open before the step: the task table
-    always mirrors the workflow's ready human tasks, so no query is needed to find them."""
-    task, submitted = completed if completed is not None else (None, None)
-    ready = {str(r.task_id): r for r in instance.ready_steps()}
-    opened = [
-        _new_task(dossier, task_id, r, instance, at)
-        for task_id, r in ready.items()
-        if task_id not in open_before
-    ]
-    open_rows = opened + _task_rows([task_id for task_id in ready if task_id in open_before])
-    open_rows.sort(key=lambda row: (row["due_at"], row["id"]))
-    status = instance.status()
-    new_status = int(status) if status is not None else dossier.status
+    by: Writer,
+    submitted: dict[str, Any] | None = None,
+) -> list[dict[str, Any]] | None:
+    """Returns the task rows the plan opened, once written; None when the dossier's version
+    moved or the completed task is no longer held by its completer (the caller rolls back)."""
     write = StepWrite(
         at=at,
         dossier={
             "p_id": dossier.id,
             "p_version": dossier.version,
-            "status": new_status,
-            "workflow_state": instance.state(),
+            "status": plan.status_after,
+            "workflow_state": plan.state,
             "state_format": STATE_FORMAT,
             "spiff_version": SPIFF_SERIALIZER_VERSION,
-            "next_due_at": open_rows[0]["due_at"] if open_rows else None,
-            "finished_at": at if instance.is_completed else None,
+            "next_due_at": plan.next_due_at,
+            "finished_at": at if plan.finished else None,
             "updated_at": at,
             "version": dossier.version + 1,
         },
-        completed=None if task is None else {
-            "p_id": task.id,
-            "p_holder": actor.officer_id,
+        completed=None
+        if plan.completed is None
+        else {
+            "p_id": plan.completed,
+            "p_holder": by.officer_id,
             "state": TaskState.COMPLETED.value,
             "completed_at": at,
-            "completed_by_id": actor.officer_id,
+            "completed_by_id": by.officer_id,
             "submitted": submitted,
         },
-        # Tasks the workflow moved on without (another branch won, a cancel).
-        cancelled=sorted(open_before - set(ready) - ({task.id} if task is not None else set())),
-        opened=opened,
-        event={
-            "dossier_id": dossier.id,
-            "agency_id": actor.agency_id,
-            "officer_id": actor.officer_id,
-            "action": action,
-            "task_id": task.id if task is not None else None,
-            "step": task.step if task is not None else None,
-            "status_before": status_before,
-            "status_after": new_status,
-            "at": at,
-            "detail": detail or {},
-        },
+        cancelled=list(plan.cancelled),
+        opened=[_task_row(dossier, task, at) for task in plan.opened],
+        events=[
+            {
+                "dossier_id": dossier.id,
+                "agency_id": by.agency_id,
+                "officer_id": by.officer_id,
+                "action": event.action,
+                "task_id": event.task_id,
+                "step": event.step,
+                "status_before": event.status_before,
+                "status_after": event.status_after,
+                "at": at,
+                "detail": event.detail,
+            }
+            for event in plan.events
+        ],
     )
     if not writer().apply(write):
-        raise conflict("the dossier changed meanwhile; reload and try again")
-    dossier.status, dossier.version = new_status, dossier.version + 1
-    return open_rows
+        return None
+    dossier.status, dossier.version = plan.status_after, dossier.version + 1
+    return write.opened
+
+
+def task_rows(task_ids: list[str]) -> list[dict[str, Any]]:
+    """Returns task rows by id (no order)."""
+    if not task_ids:
+        return []
+    rows = connection().execute(select(*TASK_COLUMNS).where(Task.id.in_(task_ids)))
+    return [dict(row._mapping) for row in rows]
 
 
 def claim(task_id: str, agency_id: int, roles, officer_id: int, username: str, at: datetime):
@@ -187,37 +198,32 @@ def claim(task_id: str, agency_id: int, roles, officer_id: int, username: str, a
     )
 
 
+def release(task_id: str, holder_id: int) -> Row | None:
+    """Returns the task row back in the open pool, or None when `holder_id` no longer holds it."""
+    return connection().execute(
+        TASKS.update()
+        .where(
+            TASKS.c.id == task_id,
+            TASKS.c.state == TaskState.CLAIMED.value,
+            TASKS.c.assignee_id == holder_id,
+        )
+        .values(
+            state=TaskState.OPEN.value, assignee_id=None, assignee_username=None, claimed_at=None
+        )
+        .returning(*TASK_COLUMNS)
+    ).one_or_none()
+
+
 def log_event(**values: Any) -> None:
     """Appends one event to the log."""
     values.setdefault("detail", {})
     connection().execute(EVENTS.insert(), values)
 
 
-def release(task_id: str, holder_id: int | None) -> bool:
-    """Returns True when the claimed task went back to open (holder_id None: whoever holds it)."""
-    condition = [Task.id == task_id, Task.state == TaskState.CLAIMED.value]
-    if holder_id is not None:
-        condition.append(Task.assignee_id == holder_id)
-    result = connection().execute(
-        TASKS.update()
-        .where(*condition)
-        .values(
-            state=TaskState.OPEN.value, assignee_id=None, assignee_username=None, claimed_at=None
-        )
-    )
-    return result.rowcount == 1
-
-
-def json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    """Returns data fit for a JSON column (dates and decimals from scripts become strings)."""
-    return json.loads(json.dumps(data, default=str))
-
-
-def _new_task(dossier: DossierRef, task_id: str, ready, instance: ProcessInstance, at: datetime):
-    calendar = runtime().calendar
-    step = ready.step
+def _task_row(dossier: DossierRef, task, at: datetime) -> dict[str, Any]:
+    step = task.step
     return {
-        "id": task_id,
+        "id": task.id,
         "dossier_id": dossier.id,
         "agency_id": dossier.agency_id,
         "dossier_code": dossier.code,
@@ -234,15 +240,8 @@ def _new_task(dossier: DossierRef, task_id: str, ready, instance: ProcessInstanc
         "claimed_at": None,
         "completed_at": None,
         "completed_by_id": None,
-        "due_at": calendar.due_at(at, step.budget_days),
-        "calendar_version": calendar.version,
-        "data": json_safe(instance.task_data(UUID(task_id))),
+        "due_at": task.due_at,
+        "calendar_version": task.calendar_version,
+        "data": task.data,
         "submitted": None,
     }
-
-
-def _task_rows(task_ids: list[str]) -> list[dict[str, Any]]:
-    if not task_ids:
-        return []
-    rows = connection().execute(select(*TASK_COLUMNS).where(Task.id.in_(task_ids)))
-    return [dict(row._mapping) for row in rows]

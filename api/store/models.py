@@ -1,5 +1,5 @@
-"""Returns nothing; declares the tables: agencies, officers, tokens, procedure versions,
-dossiers, the task inbox and the append-only event log.
+"""The tables: agencies, officers, tokens, procedure versions, dossiers, the task inbox and
+the append-only event log.
 
 Reads (inbox, timeline) come from these tables and never rebuild a workflow. A dossier's
 workflow state is stored without its process spec; the spec lives once per procedure version.
@@ -8,17 +8,14 @@ workflow state is stored without its process spec; the spec lives once per proce
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -27,61 +24,15 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from processes import TaskState
 
-# JSONB on PostgreSQL (smaller, indexable), JSON text elsewhere.
-JsonType = JSON().with_variant(JSONB(), "postgresql")
-
-
-class UtcDateTime(TypeDecorator):
-    """Stores aware datetimes as UTC and always returns aware UTC datetimes (SQLite too)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UtcDateTime column")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class TaskState(StrEnum):
-    OPEN = "open"  # waiting for an officer to claim it
-    CLAIMED = "claimed"  # held by one officer
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"  # the workflow moved on without it
-
-
-OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
-
-
-class EventAction(StrEnum):
-    SUBMITTED = "submitted"
-    CLAIMED = "claimed"
-    RELEASED = "released"
-    COMPLETED = "completed"
-
+from .database import db
+from .types import JsonType, UtcDateTime
 
 class Agency(db.Model):
     __tablename__ = "agencies"
@@ -90,7 +41,7 @@ class Agency(db.Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Officer(db.Model):
@@ -101,7 +52,7 @@ class Officer(db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     role_rows: Mapped[list[OfficerRole]] = relationship(
@@ -130,8 +81,11 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))  # shown in listings to tell tokens apart
     label: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Written when a request finds the token older than a few minutes: a hint for operators
+    # ("is this token still in use?"), not an audit log, so it never costs a write per request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     officer: Mapped[Officer] = relationship(lazy="joined")
 
@@ -156,7 +110,7 @@ class ProcedureVersion(db.Model):
     # The spec as SpiffWorkflow serialized it when deployed: what migrations of old states need.
     saved_spec: Mapped[dict[str, Any]] = mapped_column(JsonType, deferred=True)
     effective_from: Mapped[datetime] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DossierSequence(db.Model):
@@ -196,7 +150,7 @@ class Dossier(db.Model):
     spiff_version: Mapped[str] = mapped_column(String(16))
     # Every write checks and bumps it in its UPDATE (optimistic locking where rows cannot lock).
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     procedure_version: Mapped[ProcedureVersion] = relationship(lazy="select")

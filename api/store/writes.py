@@ -1,7 +1,8 @@
-"""Returns the writer that saves one workflow step, and claims a task, in the fewest round trips.
+"""The hand-written hot-path statements: lock a task and its dossier, write one transition,
+claim a task, each in the fewest round trips.
 
-A step writes up to five things: the task completed, tasks cancelled, tasks opened, the
-dossier (state, status, version check) and an event. On PostgreSQL they go as one statement
+A transition writes up to five things: the task completed, tasks cancelled, tasks opened,
+the dossier (state, status, version check) and its events. On PostgreSQL they go as one statement
 (data-modifying CTEs), and a claim with its event as another; elsewhere (SQLite) as a few
 plain statements. Both run inside the caller's transaction and are covered by the same API
 tests, which run on both databases.
@@ -18,8 +19,10 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Row
 
-from .extensions import db
-from .models import Dossier, Event, EventAction, Task, TaskState
+from processes import OPEN_TASK_STATES, EventAction, TaskState
+
+from .database import db
+from .models import Dossier, Event, Task
 
 TASKS, DOSSIERS, EVENTS = Task.__table__, Dossier.__table__, Event.__table__
 TASK_COLUMNS = tuple(TASKS.c)
@@ -49,11 +52,11 @@ DOSSIER_LOCK_COLUMNS = tuple(f.name for f in fields(DossierRef))
 
 @dataclass
 class StepWrite:
-    """Everything one workflow step changes, ready to write."""
+    """Everything one transition changes, as rows and column values ready to write."""
 
     at: datetime
     dossier: dict[str, Any]  # p_id, p_version and the new column values
-    event: dict[str, Any]
+    events: list[dict[str, Any]]
     completed: dict[str, Any] | None = None  # p_id and the completed task's new values
     cancelled: list[str] = field(default_factory=list)
     opened: list[dict[str, Any]] = field(default_factory=list)
@@ -63,10 +66,21 @@ class PortableWriter:
     """Writes with plain statements (any database SQLAlchemy speaks; SQLite runs every
     transaction as BEGIN IMMEDIATE, so writers are serialized from their first read)."""
 
-    def lock(self, task_id: str, agency_id: int) -> Row | None:
-        """Returns the task joined with its dossier's write columns (`d__` prefix), locked."""
-        return connection().execute(
+    def lock(self, task_id: str, agency_id: int) -> tuple[Row, list[tuple[str, datetime]]] | None:
+        """Returns the task joined with its dossier's write columns (`d__` prefix), locked,
+        and the dossier's open tasks as (id, due_at)."""
+        row = connection().execute(
             _LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}
+        ).one_or_none()
+        if row is None:
+            return None
+        open_tasks = connection().execute(_OPEN_TASKS, {"p_dossier_id": row.d__id}).all()
+        return row, [(task_id, due_at) for task_id, due_at in open_tasks]
+
+    def lock_task(self, task_id: str, agency_id: int) -> Row | None:
+        """Returns a task of the agency, its row locked until the transaction ends."""
+        return connection().execute(
+            _LOCK_TASK, {"p_task_id": task_id, "p_agency_id": agency_id}
         ).one_or_none()
 
     def apply(self, write: StepWrite) -> bool:
@@ -83,7 +97,7 @@ class PortableWriter:
             )
         if write.opened:
             connection().execute(TASKS.insert(), write.opened)
-        connection().execute(EVENTS.insert(), write.event)
+        connection().execute(EVENTS.insert(), write.events)
         return True
 
     def claim(self, params: dict[str, Any]) -> Row | None:
@@ -108,10 +122,14 @@ class PortableWriter:
 class PostgresWriter(PortableWriter):
     """Locks, writes a step and claims, each in one statement."""
 
-    def lock(self, task_id: str, agency_id: int) -> Row | None:
-        return connection().execute(
+    def lock(self, task_id: str, agency_id: int) -> tuple[Row, list[tuple[str, datetime]]] | None:
+        row = connection().execute(
             _PG_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}
         ).one_or_none()
+        if row is None:
+            return None
+        # json_agg gives the due dates as ISO text with their offset.
+        return row, [(task_id, datetime.fromisoformat(due)) for task_id, due in row.d__open_tasks]
 
     def apply(self, write: StepWrite) -> bool:
         completed = write.completed or {}
@@ -125,15 +143,7 @@ class PostgresWriter(PortableWriter):
             "cancelled": write.cancelled,
             "cancelled_at": write.at,
             "opened": _json(write.opened),
-            "e_agency_id": write.event["agency_id"],
-            "e_officer_id": write.event["officer_id"],
-            "e_action": write.event["action"],
-            "e_task_id": write.event["task_id"],
-            "e_step": write.event["step"],
-            "e_status_before": write.event["status_before"],
-            "e_status_after": write.event["status_after"],
-            "e_at": write.event["at"],
-            "e_detail": _json(write.event["detail"]),
+            "events": _json(write.events),
         }
         return connection().execute(_PG_STEP, params).scalar_one() == 1
 
@@ -232,11 +242,12 @@ _PG_STEP = text(
     ), logged AS (
         INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step,
                             status_before, status_after, at, detail)
-        SELECT id, CAST(:e_agency_id AS integer), CAST(:e_officer_id AS integer),
-               CAST(:e_action AS varchar), CAST(:e_task_id AS varchar), CAST(:e_step AS varchar),
-               CAST(:e_status_before AS smallint), CAST(:e_status_after AS smallint),
-               CAST(:e_at AS timestamptz), CAST(:e_detail AS jsonb)
-        FROM saved
+        SELECT saved.id, e.agency_id, e.officer_id, e.action, e.task_id, e.step,
+               e.status_before, e.status_after, e.at, e.detail
+        FROM saved, jsonb_to_recordset(CAST(:events AS jsonb)) AS e(
+            agency_id integer, officer_id integer, action varchar, task_id varchar,
+            step varchar, status_before smallint, status_after smallint, at timestamptz,
+            detail jsonb)
     )
     SELECT count(*) FROM saved
     """
@@ -246,7 +257,6 @@ _PG_STEP = text(
     bindparam("updated_at", type_=DOSSIERS.c.updated_at.type),
     bindparam("completed_at", type_=TASKS.c.completed_at.type),
     bindparam("cancelled_at", type_=TASKS.c.completed_at.type),
-    bindparam("e_at", type_=EVENTS.c.at.type),
 )
 _PG_CLAIM = (
     text(
@@ -287,8 +297,19 @@ _PG_LOCK = text(
         FOR UPDATE
     )
     SELECT {", ".join(f"tasks.{column.name}" for column in TASK_COLUMNS)},
-           {", ".join(f"d.{name} AS d__{name}" for name in DOSSIER_LOCK_COLUMNS)}
+           {", ".join(f"d.{name} AS d__{name}" for name in DOSSIER_LOCK_COLUMNS)},
+           (SELECT COALESCE(json_agg(json_build_array(o.id, o.due_at)), '[]')
+            FROM tasks o WHERE o.dossier_id = d.id AND o.state IN ('open', 'claimed'))
+               AS d__open_tasks
     FROM d JOIN tasks ON tasks.dossier_id = d.id AND tasks.id = :p_task_id
     FOR UPDATE OF tasks
     """
 ).columns(*TASK_COLUMNS, *(DOSSIERS.c[name].label(f"d__{name}") for name in DOSSIER_LOCK_COLUMNS))
+_OPEN_TASKS = select(TASKS.c.id, TASKS.c.due_at).where(
+    TASKS.c.dossier_id == bindparam("p_dossier_id"), TASKS.c.state.in_(OPEN_TASK_STATES)
+)
+_LOCK_TASK = (
+    select(*TASK_COLUMNS)
+    .where(TASKS.c.id == bindparam("p_task_id"), TASKS.c.agency_id == bindparam("p_agency_id"))
+    .with_for_update()
+)

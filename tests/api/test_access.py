@@ -27,9 +27,9 @@ def test_unknown_token_is_401(app, officers):
 def test_tokens_are_stored_hashed(app, officers):
     from sqlalchemy import select
 
-    from api.auth import hash_token
-    from api.extensions import db
-    from api.models import ApiToken
+    from api.services import hash_token
+    from api.store import db
+    from api.store import ApiToken
 
     with app.app_context():
         stored = set(db.session.scalars(select(ApiToken.token_hash)))
@@ -142,8 +142,8 @@ def test_revoked_token_is_refused(app, as_officer):
 
 
 def test_token_cache_remembers_a_caller_only_for_its_ttl(app, as_officer, monkeypatch):
-    import api.token_cache as token_cache
-    from api.runtime import runtime
+    import api.services.token_cache as token_cache
+    from api.services import runtime
 
     with app.app_context():
         cache = runtime().tokens

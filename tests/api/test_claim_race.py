@@ -7,10 +7,10 @@ import threading
 
 from sqlalchemy import func, select
 
-from api.accounts import create_officer
-from api.auth import issue_token
-from api.extensions import db
-from api.models import Agency, Event, Task
+from api.services import create_officer, operation
+from api.services import issue_token
+from api.store import db
+from api.store import Agency, Event, Task
 from tests.conftest import birth_submission
 
 CLAIMANTS = 20
@@ -21,8 +21,8 @@ def test_twenty_simultaneous_claims_yield_one_holder(app, officers, as_officer):
         agency = db.session.scalars(select(Agency).where(Agency.code == "H29.01")).one()
         tokens = []
         for n in range(CLAIMANTS):
-            officer = create_officer(agency=agency, username=f"h29.01.race{n:02d}", roles=["tiep_nhan"])
-            tokens.append(issue_token(officer)[0])
+            officer = create_officer(operation(), agency=agency, username=f"h29.01.race{n:02d}", roles=["tiep_nhan"])
+            tokens.append(issue_token(operation(), officer)[0])
         db.session.commit()
     dossier = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=birth_submission()).json
     task_id = dossier["tasks"][0]["id"]
@@ -92,12 +92,12 @@ def test_simultaneous_completes_of_one_task_apply_once(app, officers, as_officer
 def test_release_during_a_complete_waits_for_it_and_finds_the_task_completed(
     app, officers, as_officer, monkeypatch
 ):
-    import api.task_service as task_service
+    import api.services.tasks as task_service
 
     dossier = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=birth_submission()).json
     task_id = dossier["tasks"][0]["id"]
     assert as_officer("h29.01.tiep_nhan").post(f"/api/tasks/{task_id}/claim").status_code == 200
-    restore = task_service.restore_instance
+    restore = task_service.restore
     inside = threading.Event()
 
     def slow_restore(locked_dossier):
@@ -105,7 +105,7 @@ def test_release_during_a_complete_waits_for_it_and_finds_the_task_completed(
         threading.Event().wait(0.5)
         return restore(locked_dossier)
 
-    monkeypatch.setattr(task_service, "restore_instance", slow_restore)
+    monkeypatch.setattr(task_service, "restore", slow_restore)
     results = {}
 
     def complete():

@@ -6,12 +6,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from api.extensions import db
+from api.store import db
+
+
+def _empty_database():
+    # The app fixture builds the tables and stamps them as migrated; start from nothing.
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
 def test_migrations_match_the_models(app):
     with app.app_context():
-        db.drop_all()
+        _empty_database()
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -26,7 +33,7 @@ def test_migrations_match_the_models(app):
 def test_inbox_index_leaves_closed_tasks_out(app, backend):
     # Alembic's comparison ignores a partial index's predicate; check it where it matters.
     with app.app_context():
-        db.drop_all()
+        _empty_database()
         upgrade()
         with db.engine.connect() as connection:
             if backend == "postgresql":

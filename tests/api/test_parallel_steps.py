@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from api.extensions import db
-from api.procedures import deploy
+from api.store import db
+from api.services import deploy, operation
 from processes import catalogue
 from processes.catalogue import AgencyKind, LegalDeadline, Procedure
 from tests.engine.conftest import fixture_bytes
@@ -30,7 +30,7 @@ FORMS = {"song_song/ghi_chu": {"type": "object", "properties": {"note": {"type":
 def parallel(app, officers, clock, monkeypatch):
     monkeypatch.setitem(catalogue.CATALOGUE, PARALLEL.code, PARALLEL)
     with app.app_context():
-        deploy(PARALLEL, effective_from=clock.now, bpmn=fixture_bytes("parallel_withdrawal.bpmn"), forms=FORMS)
+        deploy(operation(), PARALLEL, effective_from=clock.now, bpmn=fixture_bytes("parallel_withdrawal.bpmn"), forms=FORMS)
         db.session.commit()
 
 
@@ -54,12 +54,12 @@ def test_withdrawal_cancels_the_parallel_step(parallel, as_officer):
 
 
 def test_completion_racing_a_withdrawal_gets_409(parallel, app, officers, as_officer, monkeypatch):
-    import api.task_service as task_service
+    import api.services.tasks as task_service
 
     code, tasks = submit(as_officer)
     assert as_officer("h29.01.tiep_nhan").post(f"/api/tasks/{tasks['rut_ho_so']}/claim").status_code == 200
     assert as_officer("h29.01.tiep_nhan2").post(f"/api/tasks/{tasks['xu_ly']}/claim").status_code == 200
-    restore = task_service.restore_instance
+    restore = task_service.restore
     withdrawing = threading.Event()
 
     def slow_restore(dossier):
@@ -68,7 +68,7 @@ def test_completion_racing_a_withdrawal_gets_409(parallel, app, officers, as_off
             threading.Event().wait(0.5)
         return restore(dossier)
 
-    monkeypatch.setattr(task_service, "restore_instance", slow_restore)
+    monkeypatch.setattr(task_service, "restore", slow_restore)
     codes = {}
 
     def complete(name, username, task_id):

@@ -1,0 +1,31 @@
+"""The `motcua` console: one click group per noun (agencies, officers, tokens, procedures,
+demo), plus `serve`. It is a Flask CLI, so `motcua db upgrade` and `motcua run` work too."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from .agencies import agencies
+from .demo import demo
+from .officers import officers
+from .procedures import procedures
+from .serve import serve
+from .tokens import tokens
+
+GROUPS = (agencies, officers, tokens, procedures, demo)
+
+
+def register_cli(app: Flask) -> None:
+    for group in GROUPS:
+        app.cli.add_command(group)
+    app.cli.add_command(serve)
+
+
+def main() -> None:
+    """The console script's entry point."""
+    from ..app import create_app
+
+    FlaskGroup(create_app=create_app, help="motcua: procedures, dossiers and officers.")(
+        prog_name="motcua"
+    )

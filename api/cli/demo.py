@@ -1,0 +1,59 @@
+"""`motcua demo`: the demo agencies and officers, and their tokens."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from ..services import deploy_catalogue, operation
+from ..services.demo import DemoOfficer, listing, seed
+from ..store import db
+from .common import emit, instance_dir, json_option, reports_errors
+
+demo = AppGroup("demo", help="The demo agencies and officers.")
+
+
+@demo.command("seed")
+@json_option
+@reports_errors
+def demo_seed(as_json):
+    """Deploy the catalogue and create two communes with one officer per role (idempotent;
+    a revoked demo token is replaced by a new one)."""
+    op = operation()
+    deploy_catalogue(op)
+    db.session.commit()
+    _print(seed(op, instance_dir()), as_json)
+
+
+@demo.command("officers")
+@json_option
+@reports_errors
+def demo_officers(as_json):
+    """Print the demo officers with their tokens."""
+    _print(listing(instance_dir()), as_json)
+
+
+@demo.command("token")
+@click.argument("username")
+@reports_errors
+def demo_token_command(username):
+    """Print one demo officer's token (handy in shell scripts)."""
+    for row in listing(instance_dir()):
+        if row.username == username:
+            if row.token is None:
+                raise click.ClickException(f"{username}: {row.problem}")
+            click.echo(row.token)
+            return
+    raise click.ClickException(f"no demo officer {username}; run `motcua demo seed` first")
+
+
+def _print(rows: list[DemoOfficer], as_json: bool) -> None:
+    payload = {"officers": [row.__dict__ for row in rows]}
+    lines = [
+        f"{r.agency}\t{r.username:<24}\t{','.join(r.roles):<10}\t{r.token or '(' + r.problem + ')'}"
+        for r in rows
+    ]
+    emit(payload, as_json, "Demo officers (agency, username, roles, token):\n" + "\n".join(lines))
+    for row in rows:
+        if row.problem:
+            click.echo(f"warning: {row.username}: {row.problem}", err=True)

@@ -1,0 +1,109 @@
+"""The one write path of every transition of a dossier's workflow:
+lock → restore → act → plan → write.
+
+Whoever triggers it (an officer completing a step, reception receiving a dossier; later a
+timer, a message from another agency), a transition locks the dossier, restores its workflow
+from the saved state and pinned version, acts on it, asks the engine for the plan of what
+changed (`engine.plan_transition`, pure) and writes that plan in the caller's transaction
+(`store.write_transition`). The lock and the act differ per trigger; the rest is here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine import Before, ProcessInstance, TaskNotReady, TransitionPlan, plan_transition
+from engine.serializer import SPIFF_SERIALIZER_VERSION
+
+from ..store import DossierRef, ProcedureVersion, Writer, db, task_rows, write_transition
+from .actor import Actor
+from .errors import Conflict, Invalid
+from .procedures import compiled_version
+from .runtime import Operation
+
+
+@dataclass(frozen=True)
+class Act:
+    """What the act did to the workflow, for the plan and the event log."""
+
+    action: str
+    completed: str | None = None  # the task id the act completed
+    completed_step: str | None = None
+    submitted: dict[str, Any] | None = None  # the answers that completed it
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A written transition: the plan, and the dossier's open task rows after it."""
+
+    dossier: DossierRef
+    plan: TransitionPlan
+    open_tasks: list[dict[str, Any]]
+
+
+def restore(dossier: DossierRef) -> ProcessInstance:
+    """Returns the dossier's workflow, restored from its saved state and pinned version."""
+    saved_spec = None
+    if dossier.spiff_version != SPIFF_SERIALIZER_VERSION:
+        # Only a state written by another SpiffWorkflow version needs the spec saved with it.
+        saved_spec = db.session.get(ProcedureVersion, dossier.procedure_version_id).saved_spec
+    return ProcessInstance.restore(
+        compiled_version(dossier.procedure_version_id),
+        dossier.workflow_state,
+        saved_spec=saved_spec,
+    )
+
+
+@contextmanager
+def acting() -> Iterator[None]:
+    """Turns what the engine raises while acting into the domain's errors."""
+    try:
+        yield
+    except TaskNotReady:
+        raise Conflict("the task is no longer open in the workflow") from None
+    except SpiffWorkflowException as exc:
+        raise Invalid(f"the workflow could not continue with this data: {exc}") from None
+
+
+def apply(
+    dossier: DossierRef,
+    before: Before,
+    instance: ProcessInstance,
+    act: Act,
+    *,
+    op: Operation,
+    actor: Actor,
+) -> Transition:
+    """Returns the transition once planned and written in the caller's transaction;
+    Conflict (nothing kept) when another change reached the dossier first."""
+    plan = plan_transition(
+        instance,
+        before,
+        action=act.action,
+        at=op.at,
+        calendar=op.calendar,
+        completed=act.completed,
+        completed_step=act.completed_step,
+        detail=act.detail,
+    )
+    opened = write_transition(
+        dossier,
+        plan,
+        at=op.at,
+        by=Writer(actor.officer_id, actor.agency_id),
+        submitted=act.submitted,
+    )
+    if opened is None:
+        db.session.rollback()
+        raise Conflict("the dossier changed meanwhile; reload and try again")
+    open_rows = opened + task_rows(list(plan.still_open))
+    open_rows.sort(key=lambda row: (row["due_at"], row["id"]))
+    for row in open_rows:
+        row["overdue"] = row["due_at"] < op.at
+    return Transition(dossier, plan, open_rows)

@@ -1,0 +1,67 @@
+"""Persistence: the database extension, the tables, their column types, the migrations and
+the hand-written write statements. It knows no services and no HTTP."""
+
+from pathlib import Path
+
+from .database import db, migrate
+from .dossiers import (
+    LockedTask,
+    Writer,
+    claim,
+    insert_dossier,
+    lock_task,
+    lock_task_and_dossier,
+    log_event,
+    next_sequence,
+    release,
+    task_rows,
+    write_transition,
+)
+from .faults import DatabaseFault, classify_fault
+from .models import (
+    Agency,
+    ApiToken,
+    Dossier,
+    DossierSequence,
+    Event,
+    Officer,
+    OfficerRole,
+    ProcedureVersion,
+    Task,
+)
+from .types import JsonType, UtcDateTime
+from .writes import TASK_COLUMNS, DossierRef
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "TASK_COLUMNS",
+    "Agency",
+    "ApiToken",
+    "DatabaseFault",
+    "Dossier",
+    "DossierRef",
+    "DossierSequence",
+    "Event",
+    "JsonType",
+    "LockedTask",
+    "Officer",
+    "OfficerRole",
+    "ProcedureVersion",
+    "Task",
+    "UtcDateTime",
+    "Writer",
+    "claim",
+    "classify_fault",
+    "db",
+    "insert_dossier",
+    "lock_task",
+    "lock_task_and_dossier",
+    "log_event",
+    "migrate",
+    "next_sequence",
+    "release",
+    "task_rows",
+    "write_transition",
+]

@@ -1,0 +1,129 @@
+"""Returns what one transition of a dossier's workflow changes, computed without storage.
+
+Every change to a running dossier (received, a step completed; later a timer fired, a
+message delivered) follows one path: lock → restore → act → plan → write. This module is the
+plan: given where the dossier stood before (its status and its open tasks with their due
+dates) and the workflow after the act, it lists the tasks opened (with due dates from the
+calendar), cancelled and still open, the new status, the next due time, the saved state and
+the events to log. The API layer writes the plan in one transaction; nothing here reads a
+clock, a database or the app.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from .calendar import WorkingCalendar
+from .instance import ProcessInstance
+from .procedure import Step
+
+
+@dataclass(frozen=True)
+class Before:
+    """Where a dossier stood before the act: its status and its open tasks' due dates."""
+
+    status: int | None
+    open_tasks: Mapping[str, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OpenedTask:
+    """A human task the transition opened, with its due date and what its form starts from."""
+
+    id: str
+    step: Step
+    due_at: datetime
+    calendar_version: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PlannedEvent:
+    """One entry of the dossier's event log (who and when are added by the writer)."""
+
+    action: str
+    task_id: str | None
+    step: str | None
+    status_before: int | None
+    status_after: int | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TransitionPlan:
+    """Everything one transition changes, ready to be written in one transaction."""
+
+    status_before: int | None
+    status_after: int | None
+    completed: str | None  # the task the act completed, if any
+    opened: tuple[OpenedTask, ...]
+    cancelled: tuple[str, ...]  # open before, gone from the workflow without being completed
+    still_open: tuple[str, ...]  # open before and after
+    next_due_at: datetime | None  # the earliest due date among the open tasks after
+    finished: bool
+    state: str  # the workflow state to save (JSON text, spec-free)
+    events: tuple[PlannedEvent, ...]
+
+
+def plan_transition(
+    instance: ProcessInstance,
+    before: Before,
+    *,
+    action: str,
+    at: datetime,
+    calendar: WorkingCalendar,
+    completed: str | None = None,
+    completed_step: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> TransitionPlan:
+    """Returns the plan of a transition: `instance` is the workflow after the act, `before`
+    the dossier before it, `at` the instant of the act (read once, after the lock)."""
+    ready = {str(r.task_id): r.step for r in instance.ready_steps()}
+    opened = tuple(
+        OpenedTask(
+            id=task_id,
+            step=step,
+            due_at=calendar.due_at(at, step.budget_days),
+            calendar_version=calendar.version,
+            data=json_safe(instance.task_data(UUID(task_id))),
+        )
+        for task_id, step in ready.items()
+        if task_id not in before.open_tasks
+    )
+    still_open = tuple(task_id for task_id in ready if task_id in before.open_tasks)
+    cancelled = tuple(
+        sorted(set(before.open_tasks) - set(ready) - ({completed} if completed else set()))
+    )
+    due_dates = [task.due_at for task in opened] + [before.open_tasks[t] for t in still_open]
+    status = instance.status()
+    status_after = int(status) if status is not None else before.status
+    event = PlannedEvent(
+        action=action,
+        task_id=completed,
+        step=completed_step,
+        status_before=before.status,
+        status_after=status_after,
+        detail=dict(detail or {}),
+    )
+    return TransitionPlan(
+        status_before=before.status,
+        status_after=status_after,
+        completed=completed,
+        opened=opened,
+        cancelled=cancelled,
+        still_open=still_open,
+        next_due_at=min(due_dates) if due_dates else None,
+        finished=instance.is_completed,
+        state=instance.state(),
+        events=(event,),
+    )
+
+
+def json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Returns data fit for a JSON column: dates and decimals from scripts become strings."""
+    return json.loads(json.dumps(data, default=str))
