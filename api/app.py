@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,11 @@ import swagger_ui_bundle
 from flask import Blueprint, Flask
 from flask_smorest import Api
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import settings_from_env
 
+from .body import init_request_checks
 from .cli import register_cli
 from .errors import register_error_handlers
 from .logs import init_request_logging
@@ -65,6 +68,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     init_runtime(app)
+    # Registered after flask-sqlalchemy's, so it runs first: ending the session on a
+    # connection the server already closed must not turn a finished answer into a 500.
+    app.teardown_appcontext(_end_session_quietly)
     if uri.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -83,8 +89,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api, so our single error shape wins
     init_request_logging(app)
+    init_request_checks(app)
     register_cli(app)
     return app
+
+
+def _end_session_quietly(error: BaseException | None) -> None:
+    try:
+        db.session.remove()
+    except SQLAlchemyError as exc:
+        logging.getLogger("motcua.database").warning(
+            "session ended on a broken connection: %s", exc.__class__.__name__
+        )
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):

@@ -15,11 +15,16 @@ from datetime import datetime, timezone
 from flask import Flask, Response, g, request
 
 REQUEST_LOG = logging.getLogger("motcua.requests")
-# Fields our log calls pass through `extra=`; anything else on a record is logging's own.
+# Fields our log calls pass through `extra=`; anything else on a record is logging's own
+# (never `args`: every record has it, the message's % arguments, and `extra` may not set it).
 FIELDS = (
-    "method", "path", "status", "duration_ms", "officer", "request_id", "job", "args", "error",
+    "method", "path", "status", "duration_ms", "officer", "request_id", "job", "job_args",
+    "error",
 )
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Matched whole (fullmatch): `$` would also accept the id followed by a newline, which
+# would then be written into the answer's header.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_BARE = re.compile(r'[^\s"\\=]*')
 
 
 class JsonFormatter(logging.Formatter):
@@ -46,12 +51,24 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         at = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="seconds")
         pairs = " ".join(
-            f"{name}={getattr(record, name)}" for name in FIELDS if hasattr(record, name)
+            f"{name}={_text_value(getattr(record, name))}"
+            for name in FIELDS
+            if hasattr(record, name)
         )
         text = f"{at} {record.levelname.lower()} {record.name}: {record.getMessage()} {pairs}".rstrip()
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text
+
+
+def _text_value(value: object) -> str:
+    """Returns a value as it appears after `key=`: bare when it is one printable word, else
+    quoted and escaped, so a request path with a (percent-encoded) newline, space or `=`
+    cannot forge a line or a field."""
+    text = str(value)
+    if text.isprintable() and _BARE.fullmatch(text):
+        return text
+    return json.dumps(text)
 
 
 def configure_logging(log_format: str) -> None:
@@ -79,7 +96,7 @@ def init_request_logging(app: Flask) -> None:
     def _start() -> None:
         g.started = time.perf_counter()
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
     @app.after_request
     def _finish(response: Response) -> Response:

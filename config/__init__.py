@@ -12,7 +12,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-DEFAULT_INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def default_instance_dir(environ: Mapping[str, str]) -> Path:
+    """Returns where the embedded database and the demo secret live by default: `instance/`
+    in a checkout (what `make serve` uses); for an installed copy, the user's data folder,
+    never site-packages."""
+    if (_CHECKOUT / "pyproject.toml").is_file():
+        return _CHECKOUT / "instance"
+    data_home = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "motcua"
 
 
 def normalize_database_url(url: str) -> str:
@@ -26,7 +36,7 @@ def normalize_database_url(url: str) -> str:
 def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Returns Flask config keys for the environment given (the process's by default)."""
     environ = os.environ if environ is None else environ
-    instance_dir = Path(environ.get("MOTCUA_INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
+    instance_dir = Path(environ.get("MOTCUA_INSTANCE_DIR") or default_instance_dir(environ))
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'motcua.sqlite3'}"
     return {
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),

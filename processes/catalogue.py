@@ -1,8 +1,9 @@
 """The procedure catalogue: what each procedure is, who handles it, and its legal deadline.
 
 Metadata lives here as plain Python; the diagram and forms live as data under `bpmn/` and
-`forms/`. `read_sources` gathers a procedure's files so the API layer can store them as a
-procedure version; nothing here knows about the web or the database.
+`forms/` (at the repository root in a checkout, under `processes/_data/` once installed).
+`read_sources` gathers a procedure's files so the API layer can store them as a procedure
+version; nothing here knows about the web or the database.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ from enum import StrEnum
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BPMN_DIR = REPO_ROOT / "bpmn"
-FORMS_DIR = REPO_ROOT / "forms"
+# An installed wheel carries bpmn/ and forms/ inside this package (see the package-dir mapping
+# in pyproject.toml); a checkout or an editable install reads them at the repository root.
+_SHIPPED_DATA = Path(__file__).resolve().parent / "_data"
+DATA_ROOT = _SHIPPED_DATA if (_SHIPPED_DATA / "bpmn").is_dir() else REPO_ROOT
+BPMN_DIR = DATA_ROOT / "bpmn"
+FORMS_DIR = DATA_ROOT / "forms"
 
 
 class AgencyKind(StrEnum):

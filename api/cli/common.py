@@ -4,6 +4,7 @@ printing either text or JSON."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import click
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
+
+from engine.calendar import TIMEZONE
 
 from ..services import DomainError, from_database_error
 from ..store import db
@@ -40,6 +43,12 @@ def reports_errors(command):
 def emit(payload: Any, as_json: bool, text: str) -> None:
     """Prints the payload as JSON, or the text for people."""
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str) if as_json else text)
+
+
+def local_time(value: datetime | None, timespec: str = "auto") -> str | None:
+    """Returns a stored (UTC) or just-written time in Vietnam time, as the API shows times:
+    one offset in every listing, whichever row was read back and which was just written."""
+    return value.astimezone(TIMEZONE).isoformat(timespec=timespec) if value else None
 
 
 def instance_dir() -> Path:

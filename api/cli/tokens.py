@@ -5,9 +5,16 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..services import get_officer, issue_token, list_tokens, operation, revoke_tokens
+from ..services import (
+    Conflict,
+    get_officer,
+    issue_token,
+    list_tokens,
+    operation,
+    revoke_tokens,
+)
 from ..store import ApiToken, db
-from .common import emit, json_option, reports_errors
+from .common import emit, json_option, local_time, reports_errors
 from .officers import officer_payload
 
 tokens = AppGroup("tokens", help="API tokens (stored hashed; a token is shown once).")
@@ -17,9 +24,9 @@ def token_payload(row: ApiToken) -> dict:
     return {
         "prefix": row.prefix,
         "label": row.label,
-        "created_at": row.created_at.isoformat(),
-        "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
-        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+        "created_at": local_time(row.created_at),
+        "last_used_at": local_time(row.last_used_at),
+        "revoked_at": local_time(row.revoked_at),
     }
 
 
@@ -31,6 +38,9 @@ def token_payload(row: ApiToken) -> dict:
 def tokens_create(username, label, as_json):
     """Issue a new token for an officer and print it (shown once)."""
     officer = get_officer(username)
+    if not officer.active:
+        # The token would be refused on every request: say so rather than print it.
+        raise Conflict(f"officer {username} is inactive; a token would not work")
     token, _ = issue_token(operation(), officer, label=label)
     db.session.commit()
     emit(officer_payload(officer, token), as_json, token)
@@ -45,7 +55,7 @@ def tokens_list(username, as_json):
     rows = list_tokens(username)
 
     def when(value):
-        return value.isoformat(timespec="minutes") if value else "-"
+        return local_time(value, "minutes") or "-"
 
     text = "\n".join(
         f"{r.prefix}\tcreated {when(r.created_at)}\tlast used {when(r.last_used_at)}\t"

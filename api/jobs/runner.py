@@ -60,12 +60,16 @@ def in_app_context(app: Flask, name: str) -> Callable[..., Any]:
                 db.session.rollback()
                 log.exception(
                     "job failed",
-                    extra={"job": name, "args": list(args), "duration_ms": _ms(started)},
+                    extra={"job": name, "job_args": list(args), "duration_ms": _ms(started)},
                 )
                 return None
             finally:
                 db.session.remove()
-        log.info("job done", extra={"job": name, "args": list(args), "duration_ms": _ms(started)})
+        # Not `args`: that is the LogRecord's own attribute (the message's % arguments), and
+        # logging refuses to overwrite it (KeyError raised into the caller on every run).
+        log.info(
+            "job done", extra={"job": name, "job_args": list(args), "duration_ms": _ms(started)}
+        )
         return result
 
     return run

@@ -3,9 +3,9 @@ migrated to this code's schema (for load balancers and operators)."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from ..body import Blueprint
 from ..services import check_health
 
 blp = Blueprint("health", __name__, url_prefix="/api/health", description="Liveness and readiness")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 
+from ..body import Blueprint
 from ..auth import login_required
 from ..schemas.procedures import ProcedureSchema
 from ..services import describe_catalogue, operation

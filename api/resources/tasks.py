@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 
+from ..body import Blueprint
 from ..auth import current_actor, login_required
 from ..schemas.tasks import (
     MAX_PAGE_SIZE,

@@ -96,7 +96,8 @@ def list_officers(agency_code: str | None = None) -> list[Officer]:
 
 def deactivate_officer(username: str) -> Officer:
     """Returns the officer, now inactive: their tokens stop working (within the token cache's
-    few seconds) and their claimed tasks stay theirs until a leader releases them."""
+    few seconds). The tasks they hold stay claimed until released: the caller releases them
+    in the same transaction (`release_all_held_by`, as `motcua officers deactivate` does)."""
     officer = get_officer(username)
     if not officer.active:
         raise Conflict(f"officer {username} is already inactive")

@@ -218,9 +218,11 @@ def release_all_held_by(actor: Actor, officer_id: int, reason: str) -> int:
         .order_by(Task.id)
         .with_for_update()
     ).all()
+    released = 0
     for task_id, dossier_id, agency_id, step, username in held:
         if release(task_id, officer_id) is None:
             continue
+        released += 1
         log_event(
             dossier_id=dossier_id,
             agency_id=agency_id,
@@ -233,7 +235,7 @@ def release_all_held_by(actor: Actor, officer_id: int, reason: str) -> int:
             at=op.at,
             detail={"holder_id": officer_id, "holder": username, "reason": reason},
         )
-    return len(held)
+    return released
 
 
 def encode_cursor(task: dict[str, Any]) -> str:

@@ -111,10 +111,23 @@ def revoke_tokens(op: Operation, username: str, prefix: str | None = None) -> li
         if len(prefix) > PREFIX_LENGTH:
             statement = statement.where(ApiToken.token_hash == hash_token(prefix))
         else:
-            statement = statement.where(ApiToken.prefix.startswith(prefix, autoescape=True))
+            # Not LIKE: SQLite's LIKE ignores case, and tokens are case-sensitive base64, so
+            # "mc_abc" would also name "mc_ABC…" (the wrong token revoked, or an exact prefix
+            # refused as ambiguous). Equality compares case on both databases.
+            statement = statement.where(func.substr(ApiToken.prefix, 1, len(prefix)) == prefix)
     rows = list(db.session.scalars(statement))
     if not rows:
-        what = f"starting with {prefix!r}" if prefix else "at all"
+        if prefix is None:
+            what = "at all"
+        elif len(prefix) > PREFIX_LENGTH:
+            # Longer than the stored prefix, it is matched as the whole token: say so, or an
+            # operator who pasted a dozen characters is told no token starts with them.
+            what = (
+                f"equal to the {len(prefix)} characters given (more than the {PREFIX_LENGTH} "
+                "of a prefix must be the whole token)"
+            )
+        else:
+            what = f"starting with {prefix!r}"
         raise NotFound(f"{username} has no live token {what}; nothing was revoked")
     if prefix is not None and len(rows) > 1:
         raise Invalid(
