@@ -27,7 +27,8 @@ serve: seed
 	$(BIN)/motcua serve --host 127.0.0.1 --port $(PORT)
 
 test: install
-	$(BIN)/ruff check --quiet api engine processes config bench tests
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
 	$(BIN)/pytest
 
 bench: install

@@ -136,7 +136,9 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 400 and errors and "Invalid JSON body." in errors.get("(root)", []):
             message, errors = "the request body is not valid JSON", None
         elif error.code == 422 and errors and not isinstance(error, RequestInvalid):
-            message = f"{sum(map(len, errors.values()))} invalid field(s): {', '.join(list(errors)[:10])}"
+            message = (
+                f"{sum(map(len, errors.values()))} invalid field(s): {', '.join(list(errors)[:10])}"
+            )
         response = payload(error.code or 500, message, errors)
         # Keep the exception's own headers (Allow on a 405, WWW-Authenticate…), not its type.
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}

@@ -10,7 +10,7 @@ import re
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, Response, g, request
 
@@ -18,7 +18,14 @@ REQUEST_LOG = logging.getLogger("motcua.requests")
 # Fields our log calls pass through `extra=`; anything else on a record is logging's own
 # (never `args`: every record has it, the message's % arguments, and `extra` may not set it).
 FIELDS = (
-    "method", "path", "status", "duration_ms", "officer", "request_id", "job", "job_args",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "officer",
+    "request_id",
+    "job",
+    "job_args",
     "error",
 )
 # Matched whole (fullmatch): `$` would also accept the id followed by a newline, which
@@ -32,7 +39,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "at": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -49,13 +56,15 @@ class TextFormatter(logging.Formatter):
     """Formats a record as `time level logger message key=value…` for people."""
 
     def format(self, record: logging.LogRecord) -> str:
-        at = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="seconds")
+        at = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds")
         pairs = " ".join(
             f"{name}={_text_value(getattr(record, name))}"
             for name in FIELDS
             if hasattr(record, name)
         )
-        text = f"{at} {record.levelname.lower()} {record.name}: {record.getMessage()} {pairs}".rstrip()
+        text = (
+            f"{at} {record.levelname.lower()} {record.name}: {record.getMessage()} {pairs}".rstrip()
+        )
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text
@@ -112,7 +121,9 @@ def init_request_logging(app: Flask) -> None:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)
+                if started
+                else None,
                 "officer": actor.username if actor is not None else None,
                 "request_id": request_id,
             },

@@ -26,7 +26,8 @@ def machine() -> str:
         memory = f"{kib / 1024 / 1024:.0f} GiB"
     except OSError:
         pass
-    return f"{os.cpu_count()} cores, {memory}, {platform.python_implementation()} {platform.python_version()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{os.cpu_count()} cores, {memory}, {python}"
 
 
 def main() -> None:
@@ -45,20 +46,36 @@ def main() -> None:
 
     print(f"machine: {machine()}")
     engine_tps, state_bytes = engine_rate(args.engine_dossiers)
-    print(f"engine: {engine_tps:.0f} tasks/s (restore + complete + save; state {state_bytes} bytes)")
+    print(
+        f"engine: {engine_tps:.0f} tasks/s (restore + complete + save; state {state_bytes} bytes)"
+    )
 
-    with tempfile.TemporaryDirectory(prefix="motcua-bench-") as instance, bench_database(base_url) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="motcua-bench-") as instance,
+        bench_database(base_url) as url,
+    ):
         tokens = prepare(url, Path(instance))
-        with gunicorn(url, Path(instance), workers=args.workers, threads=args.threads, port=args.port,
-                      worker_class=args.worker_class) as address:
-            api_tps, client_ms = api_rate(address, tokens, dossiers=args.api_dossiers, clients=args.clients)
+        with gunicorn(
+            url,
+            Path(instance),
+            workers=args.workers,
+            threads=args.threads,
+            port=args.port,
+            worker_class=args.worker_class,
+        ) as address:
+            api_tps, client_ms = api_rate(
+                address, tokens, dossiers=args.api_dossiers, clients=args.clients
+            )
             print(
                 f"api: {api_tps:.0f} tasks/s, load generator {client_ms:.2f} ms CPU/task "
                 f"(claim + complete over HTTP; gunicorn "
-                f"{args.workers}x{args.threads} {args.worker_class}, {args.clients} clients, PostgreSQL)"
+                f"{args.workers}x{args.threads} {args.worker_class}, "
+                f"{args.clients} clients, PostgreSQL)"
             )
             fill_open_tasks(url, args.inbox_tasks)
-            p50, p99, page = inbox_latency(address, tokens["h29.01.tham_dinh"], requests=args.inbox_requests)
+            p50, p99, page = inbox_latency(
+                address, tokens["h29.01.tham_dinh"], requests=args.inbox_requests
+            )
             print(
                 f"inbox: p50 {p50:.2f} ms, p99 {p99:.2f} ms over {args.inbox_requests} requests "
                 f"with {args.inbox_tasks} open tasks ({page} on a first page)"

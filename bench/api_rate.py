@@ -43,7 +43,9 @@ def _work(args) -> tuple[int, float]:
     return completed, time.process_time() - cpu_started
 
 
-def api_rate(address, tokens: dict[str, str], *, dossiers: int, clients: int) -> tuple[float, float]:
+def api_rate(
+    address, tokens: dict[str, str], *, dossiers: int, clients: int
+) -> tuple[float, float]:
     """Returns (tasks completed per second with `clients` officers working at once, client CPU
     milliseconds per task: the load generator shares the machine with the server)."""
     first_tasks = submit_dossiers(address, tokens, dossiers)

@@ -6,7 +6,7 @@ import random
 import statistics
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
@@ -26,9 +26,10 @@ def fill_open_tasks(database_url: str, count: int, *, seed: int = 766) -> None:
         officers_by_agency: dict[int, list[int]] = {}
         for officer_id, agency_id in cur.fetchall():
             officers_by_agency.setdefault(agency_id, []).append(officer_id)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with cur.copy(
-            "COPY tasks (id, dossier_id, agency_id, dossier_code, procedure_code, step, title, role,"
+            "COPY tasks (id, dossier_id, agency_id, dossier_code, procedure_code, step, title,"
+            " role,"
             " form_key, state, assignee_id, budget_days, created_at, claimed_at, due_at,"
             " calendar_version, data) FROM STDIN"
         ) as copy:
@@ -37,14 +38,27 @@ def fill_open_tasks(database_url: str, count: int, *, seed: int = 766) -> None:
                 role = rng.choice(ROLES)
                 claimed = rng.random() < 0.1
                 created = now - timedelta(minutes=rng.randint(0, 60 * 24 * 20))
-                copy.write_row((
-                    str(uuid.uuid4()), dossier_id, agency_id, code, "1.001193", role, "Bước",
-                    role, f"khai_sinh/{role}", "claimed" if claimed else "open",
-                    rng.choice(officers_by_agency[agency_id]) if claimed else None,
-                    "0.5", created, created if claimed else None,
-                    now + timedelta(minutes=rng.randint(-60 * 24 * 10, 60 * 24 * 10)),
-                    "VN/bench", "{}",
-                ))
+                copy.write_row(
+                    (
+                        str(uuid.uuid4()),
+                        dossier_id,
+                        agency_id,
+                        code,
+                        "1.001193",
+                        role,
+                        "Bước",
+                        role,
+                        f"khai_sinh/{role}",
+                        "claimed" if claimed else "open",
+                        rng.choice(officers_by_agency[agency_id]) if claimed else None,
+                        "0.5",
+                        created,
+                        created if claimed else None,
+                        now + timedelta(minutes=rng.randint(-60 * 24 * 10, 60 * 24 * 10)),
+                        "VN/bench",
+                        "{}",
+                    )
+                )
         cur.execute("ANALYZE tasks")
         conn.commit()
 

@@ -43,26 +43,52 @@ def prepare(database_url: str, instance_dir: Path) -> dict[str, str]:
     motcua = [sys.executable, "-c", "from api.cli import main; main()"]
     subprocess.run([*motcua, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
     out = subprocess.run(
-        [*motcua, "demo", "seed", "--json"], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+        [*motcua, "demo", "seed", "--json"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     ).stdout
     return {row["username"]: row["token"] for row in json.loads(out)["officers"]}
 
 
 @contextmanager
-def gunicorn(database_url: str, instance_dir: Path, *, workers: int, threads: int, port: int,
-             worker_class: str = "gthread"):
+def gunicorn(
+    database_url: str,
+    instance_dir: Path,
+    *,
+    workers: int,
+    threads: int,
+    port: int,
+    worker_class: str = "gthread",
+):
     """Yields the base address of a gunicorn server running the app, stopped afterwards."""
     env = {**os.environ, "DATABASE_URL": database_url, "MOTCUA_INSTANCE_DIR": str(instance_dir)}
     log = tempfile.NamedTemporaryFile(prefix="motcua-gunicorn-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn",
-            "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", worker_class, "--keep-alive", "30",
-            "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            worker_class,
+            "--keep-alive",
+            "30",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
             "api:create_app()",
         ],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60

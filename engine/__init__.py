@@ -6,13 +6,27 @@ state, and stores what it gets back.
 
 from .bpmn_xml import parse_bpmn_bytes
 from .calendar import TIMEZONE, OfficeHours, WorkingCalendar
-from .errors import DiagramRejected, EngineError, Finding, FormInvalid, TaskNotReady, WorkflowStateError
+from .errors import (
+    DiagramRejected,
+    EngineError,
+    Finding,
+    FormInvalid,
+    TaskNotReady,
+    WorkflowStateError,
+)
 from .evaluator import EvaluationError, UnsafeCodeError
 from .forms import Form
 from .instance import ProcessInstance, ReadyStep
 from .procedure import CompiledProcess, ProcessCache, Step, compile_process, content_hash
 from .serializer import WorkflowSerializer
-from .transitions import Before, OpenedTask, PlannedEvent, TransitionPlan, json_safe, plan_transition
+from .transitions import (
+    Before,
+    OpenedTask,
+    PlannedEvent,
+    TransitionPlan,
+    json_safe,
+    plan_transition,
+)
 
 __all__ = [
     "TIMEZONE",

@@ -50,7 +50,13 @@ def parse_bpmn_bytes(source: bytes | str, *, max_bytes: int = MAX_BPMN_BYTES) ->
         "utf8",
     }:
         raise DiagramRejected(
-            [Finding("document", f"declares encoding {declared.group(1).decode('ascii', 'replace')!r}: only UTF-8")]
+            [
+                Finding(
+                    "document",
+                    f"declares encoding {declared.group(1).decode('ascii', 'replace')!r}: "
+                    "only UTF-8",
+                )
+            ]
         )
     if _DECLARATION.search(source):
         raise DiagramRejected(

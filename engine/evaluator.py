@@ -21,15 +21,22 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
 
-__all__ = ["SAFE_FUNCTIONS", "EvaluationError", "StepBudgetExceeded", "UnsafeCodeError",
-           "check", "evaluate", "execute"]
+__all__ = [
+    "SAFE_FUNCTIONS",
+    "EvaluationError",
+    "StepBudgetExceeded",
+    "UnsafeCodeError",
+    "check",
+    "evaluate",
+    "execute",
+]
 
-MAX_INT_BITS = 10_000        # largest int that *, ** or << may build
-MAX_LENGTH = 100_000         # longest str/list/tuple that * or + may build
-MAX_RANGE = 10_000           # longest range()
-MAX_FORMAT_NUMBER = 1_000    # largest width/precision in a format spec
+MAX_INT_BITS = 10_000  # largest int that *, ** or << may build
+MAX_LENGTH = 100_000  # longest str/list/tuple that * or + may build
+MAX_RANGE = 10_000  # longest range()
+MAX_FORMAT_NUMBER = 1_000  # largest width/precision in a format spec
 MAX_SOURCE_LENGTH = 100_000  # characters of source accepted by check()
-UNITS_PER_STEP = 10          # characters/elements of data handled per extra step
+UNITS_PER_STEP = 10  # characters/elements of data handled per extra step
 
 
 class UnsafeCodeError(ValueError):
@@ -49,6 +56,7 @@ class StepBudgetExceeded(EvaluationError):
 
 
 # --- the whitelist ------------------------------------------------------------------------
+
 
 def _range(*args: int) -> range:
     """Returns range(*args), refusing ranges longer than MAX_RANGE items."""
@@ -93,14 +101,35 @@ def _sum(iterable: Any, start: Any = 0) -> Any:
     return sum(iterable, start)
 
 
-SAFE_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({
-    "len": len, "min": min, "max": max, "sum": _sum, "abs": abs, "round": _round,
-    "str": str, "int": _int, "float": float, "bool": bool, "list": list, "dict": dict,
-    "set": set, "tuple": tuple, "sorted": sorted, "any": any, "all": all, "range": _range,
-    "enumerate": enumerate, "zip": zip, "date": _dt.date, "datetime": _dt.datetime,
-    "timedelta": _dt.timedelta, "Decimal": decimal.Decimal,
-})
-_FREE_FUNCTIONS = frozenset({"len", "bool", "range"})          # O(1) in their arguments' size
+SAFE_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
+    {
+        "len": len,
+        "min": min,
+        "max": max,
+        "sum": _sum,
+        "abs": abs,
+        "round": _round,
+        "str": str,
+        "int": _int,
+        "float": float,
+        "bool": bool,
+        "list": list,
+        "dict": dict,
+        "set": set,
+        "tuple": tuple,
+        "sorted": sorted,
+        "any": any,
+        "all": all,
+        "range": _range,
+        "enumerate": enumerate,
+        "zip": zip,
+        "date": _dt.date,
+        "datetime": _dt.datetime,
+        "timedelta": _dt.timedelta,
+        "Decimal": decimal.Decimal,
+    }
+)
+_FREE_FUNCTIONS = frozenset({"len", "bool", "range"})  # O(1) in their arguments' size
 _SHALLOW_FUNCTIONS = frozenset({"list", "tuple", "any", "all"})  # never compare or hash items
 
 
@@ -126,9 +155,28 @@ def _replace(text: str, old: str, new: str, count: int = -1) -> str:
 
 # (type, allowed names) pairs, most specific type first: datetime is a subclass of date.
 _METHODS: tuple[tuple[type, frozenset[str]], ...] = (
-    (str, frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith",
-                     "split", "join", "replace", "count", "find", "title", "capitalize",
-                     "isdigit"})),
+    (
+        str,
+        frozenset(
+            {
+                "lower",
+                "upper",
+                "strip",
+                "lstrip",
+                "rstrip",
+                "startswith",
+                "endswith",
+                "split",
+                "join",
+                "replace",
+                "count",
+                "find",
+                "title",
+                "capitalize",
+                "isdigit",
+            }
+        ),
+    ),
     (list, frozenset({"append", "extend", "count", "index", "pop", "insert", "remove"})),
     (dict, frozenset({"get", "keys", "values", "items", "pop", "setdefault", "update"})),
     (set, frozenset({"add", "discard", "union", "intersection", "difference"})),
@@ -158,26 +206,94 @@ def _allowed_kind(table: tuple[tuple[type, frozenset[str]], ...], value: Any, na
 
 # --- static check -------------------------------------------------------------------------
 
-_ALLOWED_NODES = frozenset({
-    ast.Expression, ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.If,
-    ast.For, ast.Break, ast.Continue, ast.Pass, ast.Constant, ast.Name, ast.Load, ast.Store,
-    ast.List, ast.Tuple, ast.Dict, ast.Set, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.Add,
-    ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift, ast.RShift,
-    ast.BitOr, ast.BitXor, ast.BitAnd, ast.UnaryOp, ast.UAdd, ast.USub, ast.Not, ast.Invert,
-    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot,
-    ast.In, ast.NotIn, ast.IfExp, ast.Subscript, ast.Slice, ast.ListComp, ast.SetComp,
-    ast.DictComp, ast.GeneratorExp, ast.comprehension, ast.JoinedStr, ast.FormattedValue,
-    ast.Call, ast.keyword, ast.Attribute,
-})
+_ALLOWED_NODES = frozenset(
+    {
+        ast.Expression,
+        ast.Module,
+        ast.Expr,
+        ast.Assign,
+        ast.AugAssign,
+        ast.AnnAssign,
+        ast.If,
+        ast.For,
+        ast.Break,
+        ast.Continue,
+        ast.Pass,
+        ast.Constant,
+        ast.Name,
+        ast.Load,
+        ast.Store,
+        ast.List,
+        ast.Tuple,
+        ast.Dict,
+        ast.Set,
+        ast.BoolOp,
+        ast.And,
+        ast.Or,
+        ast.BinOp,
+        ast.Add,
+        ast.Sub,
+        ast.Mult,
+        ast.Div,
+        ast.FloorDiv,
+        ast.Mod,
+        ast.Pow,
+        ast.LShift,
+        ast.RShift,
+        ast.BitOr,
+        ast.BitXor,
+        ast.BitAnd,
+        ast.UnaryOp,
+        ast.UAdd,
+        ast.USub,
+        ast.Not,
+        ast.Invert,
+        ast.Compare,
+        ast.Eq,
+        ast.NotEq,
+        ast.Lt,
+        ast.LtE,
+        ast.Gt,
+        ast.GtE,
+        ast.Is,
+        ast.IsNot,
+        ast.In,
+        ast.NotIn,
+        ast.IfExp,
+        ast.Subscript,
+        ast.Slice,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+        ast.comprehension,
+        ast.JoinedStr,
+        ast.FormattedValue,
+        ast.Call,
+        ast.keyword,
+        ast.Attribute,
+    }
+)
 # Parts of refused constructs (import aliases, lambda arguments, ...): the construct is reported.
-_NEUTRAL_NODES = (ast.alias, ast.arguments, ast.arg, ast.withitem, ast.excepthandler,
-                  ast.match_case, ast.pattern, ast.Del)
+_NEUTRAL_NODES = (
+    ast.alias,
+    ast.arguments,
+    ast.arg,
+    ast.withitem,
+    ast.excepthandler,
+    ast.match_case,
+    ast.pattern,
+    ast.Del,
+)
 _REFUSED = {
-    ast.Import: "imports are not allowed", ast.ImportFrom: "imports are not allowed",
-    ast.Lambda: "lambda is not allowed", ast.While: "while loops are not allowed (unbounded)",
+    ast.Import: "imports are not allowed",
+    ast.ImportFrom: "imports are not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.While: "while loops are not allowed (unbounded)",
     ast.FunctionDef: "function definitions are not allowed",
     ast.AsyncFunctionDef: "function definitions are not allowed",
-    ast.ClassDef: "class definitions are not allowed", ast.Starred: "* unpacking is not allowed",
+    ast.ClassDef: "class definitions are not allowed",
+    ast.Starred: "* unpacking is not allowed",
     ast.NamedExpr: "assignment expressions (:=) are not allowed",
 }
 _SAFE_CONSTANTS = (str, int, float, bool, type(None))
@@ -248,13 +364,24 @@ def _findings(tree: ast.AST) -> list[str]:
     """Returns every problem of tree, in source order."""
     nodes = list(ast.walk(tree))  # iterative, so deeply nested source cannot overflow the stack
     nodes.sort(key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
-    methods = {id(node.func) for node in nodes
-               if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+    methods = {
+        id(node.func)
+        for node in nodes
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
     # A loop's else clause is not in the loop: a break there would belong to an outer loop.
-    in_loop = {id(inner) for loop in nodes if isinstance(loop, (ast.For, ast.While))
-               for statement in loop.body for inner in ast.walk(statement)}
-    return [f"{_where(node)}{problem}" for node in nodes
-            for problem in _node_problems(node, id(node) in methods, id(node) in in_loop)]
+    in_loop = {
+        id(inner)
+        for loop in nodes
+        if isinstance(loop, (ast.For, ast.While))
+        for statement in loop.body
+        for inner in ast.walk(statement)
+    }
+    return [
+        f"{_where(node)}{problem}"
+        for node in nodes
+        for problem in _node_problems(node, id(node) in methods, id(node) in in_loop)
+    ]
 
 
 @functools.lru_cache(maxsize=2048)
@@ -268,8 +395,9 @@ def _checked_tree(source: str, mode: str) -> ast.Expression | ast.Module:
         # Like builtin eval(), ignore whitespace around an expression (XML indentation).
         tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     except SyntaxError as exc:
-        raise UnsafeCodeError(f"line {exc.lineno}, col {max((exc.offset or 1) - 1, 0)}: "
-                              f"syntax error: {exc.msg}") from None
+        raise UnsafeCodeError(
+            f"line {exc.lineno}, col {max((exc.offset or 1) - 1, 0)}: syntax error: {exc.msg}"
+        ) from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise UnsafeCodeError(f"source cannot be parsed: {exc or type(exc).__name__}") from None
     findings = _findings(tree)
@@ -281,23 +409,50 @@ def _checked_tree(source: str, mode: str) -> ast.Expression | ast.Module:
 # --- interpreter ---------------------------------------------------------------------------
 
 _BINARY = {
-    ast.Add: (operator.add, operator.iadd), ast.Sub: (operator.sub, operator.isub),
-    ast.Mult: (operator.mul, operator.imul), ast.Div: (operator.truediv, operator.itruediv),
-    ast.FloorDiv: (operator.floordiv, operator.ifloordiv), ast.Mod: (operator.mod, operator.imod),
-    ast.Pow: (operator.pow, operator.ipow), ast.LShift: (operator.lshift, operator.ilshift),
-    ast.RShift: (operator.rshift, operator.irshift), ast.BitOr: (operator.or_, operator.ior),
-    ast.BitXor: (operator.xor, operator.ixor), ast.BitAnd: (operator.and_, operator.iand),
+    ast.Add: (operator.add, operator.iadd),
+    ast.Sub: (operator.sub, operator.isub),
+    ast.Mult: (operator.mul, operator.imul),
+    ast.Div: (operator.truediv, operator.itruediv),
+    ast.FloorDiv: (operator.floordiv, operator.ifloordiv),
+    ast.Mod: (operator.mod, operator.imod),
+    ast.Pow: (operator.pow, operator.ipow),
+    ast.LShift: (operator.lshift, operator.ilshift),
+    ast.RShift: (operator.rshift, operator.irshift),
+    ast.BitOr: (operator.or_, operator.ior),
+    ast.BitXor: (operator.xor, operator.ixor),
+    ast.BitAnd: (operator.and_, operator.iand),
 }
-_UNARY = {ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
-          ast.Invert: operator.invert}
+_UNARY = {
+    ast.Not: operator.not_,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Invert: operator.invert,
+}
 _COMPARE = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
 }
 _SEQUENCES = (str, list, tuple)
-_SIZED = (str, list, tuple, dict, set, frozenset, range,
-          type({}.keys()), type({}.values()), type({}.items()))
+_SIZED = (
+    str,
+    list,
+    tuple,
+    dict,
+    set,
+    frozenset,
+    range,
+    type({}.keys()),
+    type({}.values()),
+    type({}.items()),
+)
 
 
 def _units(value: Any, deep: bool, limit: int) -> int:
@@ -312,8 +467,9 @@ def _units(value: Any, deep: bool, limit: int) -> int:
         elif isinstance(item, _SIZED):
             total += len(item)
             if deep and total <= limit and not isinstance(item, range):
-                pending.extend(itertools.chain.from_iterable(item.items())
-                               if isinstance(item, dict) else item)
+                pending.extend(
+                    itertools.chain.from_iterable(item.items()) if isinstance(item, dict) else item
+                )
     return total
 
 
@@ -331,11 +487,18 @@ def _size_problem(kind: type, left: Any, right: Any) -> str | None:
         return f"integer result would exceed {MAX_INT_BITS} bits" if bits > MAX_INT_BITS else None
     if kind is ast.Mult:
         for sequence, count in ((left, right), (right, left)):
-            if isinstance(sequence, _SEQUENCES) and isinstance(count, int) \
-                    and len(sequence) * count > MAX_LENGTH:
+            if (
+                isinstance(sequence, _SEQUENCES)
+                and isinstance(count, int)
+                and len(sequence) * count > MAX_LENGTH
+            ):
                 return f"repetition would exceed {MAX_LENGTH} items"
-    if kind is ast.Add and isinstance(left, _SEQUENCES) and isinstance(right, _SIZED) \
-            and len(left) + len(right) > MAX_LENGTH:
+    if (
+        kind is ast.Add
+        and isinstance(left, _SEQUENCES)
+        and isinstance(right, _SIZED)
+        and len(left) + len(right) > MAX_LENGTH
+    ):
         return f"concatenation would exceed {MAX_LENGTH} items"
     return None
 
@@ -436,9 +599,11 @@ class _Interpreter:
             count = len(target.elts)
             items = list(itertools.islice(value, count + 1))  # never drain a long iterable
             if len(items) != count:
-                raise EvaluationError(f"{_where(target)}expected {count} values to unpack, got "
-                                      f"{'more' if len(items) > count else len(items)}")
-            for element, item in zip(target.elts, items):
+                raise EvaluationError(
+                    f"{_where(target)}expected {count} values to unpack, got "
+                    f"{'more' if len(items) > count else len(items)}"
+                )
+            for element, item in zip(target.elts, items, strict=True):
                 self.assign(element, item, scope)
         else:
             raise UnsafeCodeError(f"{_where(target)}cannot assign to {type(target).__name__}")
@@ -448,8 +613,10 @@ class _Interpreter:
         container = self.eval(target.value, scope)
         key = self.charge(target, self.eval(target.slice, scope))
         if not isinstance(container, (list, dict)):
-            raise EvaluationError(f"{_where(target)}item assignment is not supported on "
-                                  f"{type(container).__name__} values")
+            raise EvaluationError(
+                f"{_where(target)}item assignment is not supported on "
+                f"{type(container).__name__} values"
+            )
         return container, key
 
     # expressions
@@ -475,8 +642,10 @@ class _Interpreter:
         return {self.charge(node, self.eval(element, scope)) for element in node.elts}
 
     def eval_Dict(self, node, scope):
-        return {self.charge(node, self.eval(key, scope)): self.eval(value, scope)
-                for key, value in zip(node.keys, node.values)}
+        return {
+            self.charge(node, self.eval(key, scope)): self.eval(value, scope)
+            for key, value in zip(node.keys, node.values, strict=True)
+        }
 
     def eval_BoolOp(self, node, scope):
         stop_at = isinstance(node.op, ast.Or)  # `or` stops at a truthy value, `and` at a falsy
@@ -507,7 +676,7 @@ class _Interpreter:
 
     def eval_Compare(self, node, scope):
         left = self.eval(node.left, scope)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator, scope)
             # Comparing, hashing and searching walk nested values: charge them first so shared
             # sub-lists (a = [a, a] sixty times) cannot make one comparison take forever.
@@ -527,28 +696,37 @@ class _Interpreter:
         container = self.eval(node.value, scope)
         key = self.charge(node, self.eval(node.slice, scope))
         if not isinstance(container, (str, list, tuple, dict, range)):
-            raise EvaluationError(f"{_where(node)}subscripts are not supported on "
-                                  f"{type(container).__name__} values")
+            raise EvaluationError(
+                f"{_where(node)}subscripts are not supported on {type(container).__name__} values"
+            )
         result = container[key]
         return self.charge(node, result, deep=False) if isinstance(key, slice) else result
 
     def eval_Slice(self, node, scope):
-        return slice(*(None if part is None else self.eval(part, scope)
-                       for part in (node.lower, node.upper, node.step)))
+        return slice(
+            *(
+                None if part is None else self.eval(part, scope)
+                for part in (node.lower, node.upper, node.step)
+            )
+        )
 
     def eval_Attribute(self, node, scope):
         name, value = _public(node, node.attr), self.eval(node.value, scope)
         if _allowed_kind(_ATTRIBUTES, value, name) is None:
-            raise EvaluationError(f"{_where(node)}attribute {name!r} is not available on "
-                                  f"{type(value).__name__} values")
+            raise EvaluationError(
+                f"{_where(node)}attribute {name!r} is not available on "
+                f"{type(value).__name__} values"
+            )
         return getattr(value, name)
 
     def method(self, node: ast.Call, receiver: Any, name: str) -> Callable[..., Any]:
         """Returns the whitelisted base-type function implementing receiver.name."""
         kind = _allowed_kind(_METHODS, receiver, name)
         if kind is None:
-            raise EvaluationError(f"{_where(node)}method {name!r} is not available on "
-                                  f"{type(receiver).__name__} values")
+            raise EvaluationError(
+                f"{_where(node)}method {name!r} is not available on "
+                f"{type(receiver).__name__} values"
+            )
         if isinstance(receiver, str) or name in _RECEIVER_DEEP:
             self.charge(node, receiver)
         elif name in _RECEIVER_SHALLOW:
@@ -586,8 +764,12 @@ class _Interpreter:
         if node.conversion != -1:
             value = {ord("s"): str, ord("r"): repr, ord("a"): ascii}[node.conversion](value)
         # f"{Decimal('1e999999999'):f}" would print a billion digits.
-        if isinstance(value, decimal.Decimal) and spec[-1:] in ("f", "F", "%") \
-                and value.is_finite() and abs(value.adjusted()) > MAX_FORMAT_NUMBER:
+        if (
+            isinstance(value, decimal.Decimal)
+            and spec[-1:] in ("f", "F", "%")
+            and value.is_finite()
+            and abs(value.adjusted()) > MAX_FORMAT_NUMBER
+        ):
             raise EvaluationError(f"{_where(node)}Decimal is too large for fixed-point format")
         return format(value, spec)
 
@@ -597,8 +779,9 @@ class _Interpreter:
         first = iter(self.eval(node.generators[0].iter, scope))
         return self.nested_loops(node.generators, 0, first, ({},) + scope)
 
-    def nested_loops(self, clauses: list[ast.comprehension], index: int, iterable: Any,
-                     scope: tuple) -> Iterator[tuple]:
+    def nested_loops(
+        self, clauses: list[ast.comprehension], index: int, iterable: Any, scope: tuple
+    ) -> Iterator[tuple]:
         clause = clauses[index]
         for item in iterable:
             self.tick(clause.target)
@@ -618,19 +801,25 @@ class _Interpreter:
         return {self.charge(node, self.eval(node.elt, inner)) for inner in self.loops(node, scope)}
 
     def eval_DictComp(self, node, scope):
-        return {self.charge(node, self.eval(node.key, inner)): self.eval(node.value, inner)
-                for inner in self.loops(node, scope)}
+        return {
+            self.charge(node, self.eval(node.key, inner)): self.eval(node.value, inner)
+            for inner in self.loops(node, scope)
+        }
 
     def eval_GeneratorExp(self, node, scope):
         # Builtins consume generators unseen by the argument charge: charge each item instead.
         return (self.charge(node, self.eval(node.elt, inner)) for inner in self.loops(node, scope))
 
 
-_HANDLERS = {getattr(ast, name[len("eval_"):]): function
-             for name, function in vars(_Interpreter).items() if name.startswith("eval_")}
+_HANDLERS = {
+    getattr(ast, name[len("eval_") :]): function
+    for name, function in vars(_Interpreter).items()
+    if name.startswith("eval_")
+}
 
 
 # --- public API ----------------------------------------------------------------------------
+
 
 def check(source: str, *, mode: Literal["eval", "exec"]) -> None:
     """Returns None if source parses in mode and passes every rule; else raises UnsafeCodeError."""

@@ -20,9 +20,9 @@ how many further errors were found.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import heapq
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 

@@ -110,7 +110,11 @@ class ProcessInstance:
 
     def _ready_task(self, task_id: UUID):
         task = self.workflow.get_task_from_id(task_id)
-        if task is None or task.state != TaskState.READY or task.task_spec.name not in self.process.steps:
+        if (
+            task is None
+            or task.state != TaskState.READY
+            or task.task_spec.name not in self.process.steps
+        ):
             raise TaskNotReady(f"task {task_id} is not a ready human task")
         return task
 

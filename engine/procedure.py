@@ -42,7 +42,9 @@ _UNSUPPORTED = {
     "bpmn:compensateEventDefinition": "compensation is not supported",
     "bpmn:complexGateway": "complex gateways are not supported",
     "bpmn:timerEventDefinition": "timer events are not fired by the platform yet",
-    "bpmn:conditionalEventDefinition": "conditional events are not re-evaluated by the platform yet",
+    "bpmn:conditionalEventDefinition": (
+        "conditional events are not re-evaluated by the platform yet"
+    ),
 }
 
 # Every place a diagram carries code the engine will run, and how it runs it.
@@ -126,7 +128,9 @@ def compile_process(
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
-        raise DiagramRejected([*findings, Finding(exc.id or "document", _first_line(exc))]) from None
+        raise DiagramRejected(
+            [*findings, Finding(exc.id or "document", _first_line(exc))]
+        ) from None
     except SpiffWorkflowException as exc:
         raise DiagramRejected([*findings, Finding("document", _first_line(exc))]) from None
 
@@ -136,7 +140,9 @@ def compile_process(
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
         properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
         if task_spec.manual:
-            step, problems = _read_step(task_spec, element, properties, compiled_forms, resolve_role)
+            step, problems = _read_step(
+                task_spec, element, properties, compiled_forms, resolve_role
+            )
             findings += problems
             if step:
                 steps[task_spec.name] = step
@@ -203,7 +209,9 @@ def _unsupported_constructs(root) -> list[Finding]:
     for node in root.iterfind(".//bpmn:scriptTask", BPMN_NS):
         language = (node.get("scriptFormat") or "python").lower()
         if language not in {"python", "text/python", "text/x-python"}:
-            findings.append(Finding(node.get("id", "?"), f"script format {language!r}: only Python"))
+            findings.append(
+                Finding(node.get("id", "?"), f"script format {language!r}: only Python")
+            )
     return findings
 
 

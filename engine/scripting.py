@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import ChainMap
 from typing import Any
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
 from . import evaluator
 
@@ -48,7 +48,9 @@ class RestrictedScriptEngine(PythonScriptEngine):
         try:
             return self.environment.call_service(task.data, **kwargs)
         except Exception as exc:
-            raise WorkflowTaskException(f"service call failed: {exc}", task=task, exception=exc)
+            raise WorkflowTaskException(
+                f"service call failed: {exc}", task=task, exception=exc
+            ) from exc
 
 
 SCRIPT_ENGINE = RestrictedScriptEngine()

@@ -17,12 +17,12 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_VERSION
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_VERSION
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
@@ -60,7 +60,9 @@ def _registry():
     config[BpmnWorkflow] = _StateOnlyWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # Task data may hold dates and decimals (form answers, fees); the library refuses both.
-    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    registry.register(
+        date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"])
+    )
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     return registry
 
@@ -84,8 +86,12 @@ class WorkflowSerializer:
                 "spiff_version": self.spiff_version,
                 "workflow": self._serializer.to_dict(workflow),
             }
-            return json.dumps(envelope, cls=self._serializer._encoder_cls, separators=(",", ":"),
-                              ensure_ascii=False)
+            return json.dumps(
+                envelope,
+                cls=self._serializer._encoder_cls,
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
         finally:
             registry._encoder_mode = False
 
@@ -97,7 +103,9 @@ class WorkflowSerializer:
         except (TypeError, ValueError) as exc:
             raise WorkflowStateError(f"workflow state is not JSON: {exc}") from None
         if not isinstance(envelope, dict) or envelope.get("format") != STATE_FORMAT:
-            found = envelope.get("format") if isinstance(envelope, dict) else type(envelope).__name__
+            found = (
+                envelope.get("format") if isinstance(envelope, dict) else type(envelope).__name__
+            )
             raise WorkflowStateError(f"unknown workflow state format {found!r}")
         return envelope
 
@@ -106,7 +114,9 @@ class WorkflowSerializer:
         return {
             "spiff_version": self.spiff_version,
             "spec": self._serializer.to_dict(spec),
-            "subprocess_specs": {k: self._serializer.to_dict(v) for k, v in subprocess_specs.items()},
+            "subprocess_specs": {
+                k: self._serializer.to_dict(v) for k, v in subprocess_specs.items()
+            },
         }
 
     def load_state(

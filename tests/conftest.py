@@ -9,11 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from flask_migrate import stamp
 from sqlalchemy import create_engine, text
 
 from api import create_app
-from flask_migrate import stamp
-
 from api.services import (
     create_agency,
     create_officer,
@@ -46,7 +45,9 @@ def _reachable_postgres() -> str | None:
 def pytest_configure(config):
     config.postgres_url = _reachable_postgres()
     if config.postgres_url is None and REQUIRE_SERVICES:
-        pytest.exit(f"PostgreSQL is required (REQUIRE_SERVICES=1) but {POSTGRES_URL} is unreachable", 1)
+        pytest.exit(
+            f"PostgreSQL is required (REQUIRE_SERVICES=1) but {POSTGRES_URL} is unreachable", 1
+        )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -56,7 +57,9 @@ def pytest_collection_modifyitems(config, items):
     reason = f"PostgreSQL at {POSTGRES_URL} is not reachable (CI sets REQUIRE_SERVICES=1 and fails)"
     for item in items:
         params = getattr(item, "callspec", None)
-        if item.get_closest_marker("postgres") or (params and params.params.get("backend") == "postgresql"):
+        if item.get_closest_marker("postgres") or (
+            params and params.params.get("backend") == "postgresql"
+        ):
             item.add_marker(pytest.mark.skipif(True, reason=reason))
 
 

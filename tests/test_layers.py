@@ -11,12 +11,31 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HTTP = {"werkzeug", "flask_smorest", "marshmallow", "webargs", "flask.request", "flask.g"}
 FORBIDDEN = {
-    "engine": {"flask", "flask_sqlalchemy", "flask_smorest", "sqlalchemy", "redis", "rq", "api", "config"},
+    "engine": {
+        "flask",
+        "flask_sqlalchemy",
+        "flask_smorest",
+        "sqlalchemy",
+        "redis",
+        "rq",
+        "api",
+        "config",
+    },
     "processes": {"flask", "sqlalchemy", "redis", "rq", "api", "engine", "config", "SpiffWorkflow"},
     "config": {"flask", "sqlalchemy", "api", "engine", "processes"},
     # The operations: app context yes, request context and HTTP never.
-    "api/services": HTTP | {"api.resources", "api.schemas", "api.auth", "api.errors", "api.cli", "api.jobs"},
-    "api/store": HTTP | {"api.services", "api.resources", "api.schemas", "api.auth", "api.errors", "api.cli", "api.jobs"},
+    "api/services": HTTP
+    | {"api.resources", "api.schemas", "api.auth", "api.errors", "api.cli", "api.jobs"},
+    "api/store": HTTP
+    | {
+        "api.services",
+        "api.resources",
+        "api.schemas",
+        "api.auth",
+        "api.errors",
+        "api.cli",
+        "api.jobs",
+    },
     "api/jobs": HTTP | {"api.resources", "api.schemas", "api.auth", "api.errors", "api.cli"},
     "api/resources": {"api.store", "api.cli", "api.jobs"},
     "api/schemas": {"api.store", "api.cli", "api.jobs", "api.resources"},

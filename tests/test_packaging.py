@@ -15,8 +15,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Copied so the build writes build/ and *.egg-info into the copy, never into the checkout.
 NOT_SOURCES = shutil.ignore_patterns(
-    ".venv", ".git", "instance", "__pycache__", "*.egg-info", "build", "dist", "node_modules",
-    ".pytest_cache", ".ruff_cache",
+    ".venv",
+    ".git",
+    "instance",
+    "__pycache__",
+    "*.egg-info",
+    "build",
+    "dist",
+    "node_modules",
+    ".pytest_cache",
+    ".ruff_cache",
 )
 TOP_LEVEL = ("api", "engine", "processes", "config")
 MIGRATIONS = Path("api", "store", "migrations")
@@ -25,7 +33,12 @@ MIGRATIONS = Path("api", "store", "migrations")
 def run(args: list, cwd: Path, env: dict | None = None, timeout: int = 120) -> str:
     """Returns the command's output; fails the test with its output when it exits non-zero."""
     done = subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     assert done.returncode == 0, (
         f"{' '.join(map(str, args))} exited {done.returncode}\n"
@@ -66,7 +79,8 @@ def test_a_plain_pip_install_gives_a_working_console(tmp_path):
     # What ran came from the venv, the diagrams and forms from inside the installed package.
     where = run(
         [
-            bin_dir / "python", "-c",
+            bin_dir / "python",
+            "-c",
             "import sysconfig, api, processes.catalogue as c; "
             "print(sysconfig.get_paths()['purelib']); print(api.__file__); print(c.BPMN_DIR)",
         ],

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def walkthrough() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- walkthrough:end -->", readme, re.S)
+    match = re.search(
+        r"<!-- walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- walkthrough:end -->", readme, re.S
+    )
     assert match, "the README lost its walkthrough markers"
     return match.group(1)
 
@@ -42,7 +44,10 @@ def server(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [*motcua, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -63,10 +68,16 @@ def server(tmp_path):
 def test_readme_walkthrough_takes_a_dossier_to_status_10(server):
     base, env = server
     # The README calls .venv/bin/motcua; point it at this interpreter's console wherever it runs.
-    script = walkthrough().replace(".venv/bin/motcua", f'"{sys.executable}" -c "from api.cli import main; main()"')
+    script = walkthrough().replace(
+        ".venv/bin/motcua", f'"{sys.executable}" -c "from api.cli import main; main()"'
+    )
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        env={**env, "BASE": base}, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**env, "BASE": base},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()

@@ -13,10 +13,24 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
 }
 FLOW_NODES = (
-    "startEvent", "endEvent", "userTask", "task", "manualTask", "scriptTask", "serviceTask",
-    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "intermediateCatchEvent",
-    "intermediateThrowEvent", "boundaryEvent", "sendTask", "receiveTask", "callActivity",
-    "subProcess", "eventBasedGateway",
+    "startEvent",
+    "endEvent",
+    "userTask",
+    "task",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "sendTask",
+    "receiveTask",
+    "callActivity",
+    "subProcess",
+    "eventBasedGateway",
 )
 
 PROCEDURES = sorted(CATALOGUE)
@@ -34,7 +48,11 @@ def test_every_element_has_its_shape_or_edge(diagram):
     shapes = {s.get("bpmnElement"): s for s in root.iterfind(".//bpmndi:BPMNShape", NS)}
     edges = {e.get("bpmnElement"): e for e in root.iterfind(".//bpmndi:BPMNEdge", NS)}
     nodes = [n for tag in FLOW_NODES for n in root.iterfind(f".//bpmn:{tag}", NS)]
-    for element in [*nodes, *root.iterfind(".//bpmn:lane", NS), *root.iterfind(".//bpmn:participant", NS)]:
+    for element in [
+        *nodes,
+        *root.iterfind(".//bpmn:lane", NS),
+        *root.iterfind(".//bpmn:participant", NS),
+    ]:
         shape = shapes.get(element.get("id"))
         assert shape is not None, f"{element.get('id')} has no BPMNShape"
         bounds = shape.find("dc:Bounds", {"dc": "http://www.omg.org/spec/DD/20100524/DC"})
@@ -63,7 +81,9 @@ def test_tasks_and_lanes_are_named_in_vietnamese(diagram):
     _, _, root = diagram
     for element in [*root.iterfind(".//bpmn:userTask", NS), *root.iterfind(".//bpmn:lane", NS)]:
         name = element.get("name") or ""
-        assert name and not name.isascii(), f"{element.get('id')} needs a Vietnamese name, has {name!r}"
+        assert name and not name.isascii(), (
+            f"{element.get('id')} needs a Vietnamese name, has {name!r}"
+        )
 
 
 def test_shipped_diagram_compiles_with_its_forms(diagram):

@@ -13,7 +13,9 @@ from flask.cli import with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option(
-    "--workers", default=None, type=int,
+    "--workers",
+    default=None,
+    type=int,
     help="worker processes (default: 2 × cores + 1, at most 8)",
 )
 @click.option("--timeout", default=30, show_default=True, type=int, help="seconds per request")

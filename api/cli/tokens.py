@@ -68,7 +68,8 @@ def tokens_list(username, as_json):
 @tokens.command("revoke")
 @click.option("--username", required=True)
 @click.option(
-    "--prefix", default=None,
+    "--prefix",
+    default=None,
     help="only the token starting with this prefix (as `tokens list` shows it), or the token",
 )
 @json_option

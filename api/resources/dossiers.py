@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
-from ..body import Blueprint
 from ..auth import current_actor, login_required
+from ..body import Blueprint
 from ..schemas.dossiers import DossierSchema, SubmitDossierSchema
 from ..services import describe_dossier, receive_dossier
 

@@ -13,9 +13,7 @@ blp = Blueprint("health", __name__, url_prefix="/api/health", description="Liven
 
 class HealthSchema(Schema):
     status = fields.String(metadata={"description": "ok or unavailable"})
-    database = fields.String(
-        metadata={"description": "ok, unreachable, not_migrated or outdated"}
-    )
+    database = fields.String(metadata={"description": "ok, unreachable, not_migrated or outdated"})
     message = fields.String(metadata={"description": "what an operator should do"})
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
-from ..body import Blueprint
 from ..auth import login_required
+from ..body import Blueprint
 from ..schemas.procedures import ProcedureSchema
 from ..services import describe_catalogue, operation
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..body import Blueprint
 from ..auth import current_actor, login_required
+from ..body import Blueprint
 from ..schemas.tasks import (
     MAX_PAGE_SIZE,
     CompletedTaskSchema,
@@ -32,7 +32,8 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Công v
 @blp.arguments(InboxArgsSchema, location="query")
 @blp.response(200, InboxSchema)
 def list_tasks(args):
-    """The caller's inbox: open tasks of their agency and roles, unclaimed or theirs, by due date."""
+    """The caller's inbox: open tasks of their agency and roles, unclaimed or theirs, by due
+    date."""
     limit = min(args.get("limit", current_app.config["MOTCUA_INBOX_PAGE_SIZE"]), MAX_PAGE_SIZE)
     page = inbox(
         current_actor(),

@@ -9,7 +9,6 @@ from marshmallow import fields
 from engine.calendar import TIMEZONE
 from processes import DossierStatus
 
-
 # Decimals travel as strings ("0.125"), exactly; say so in the OpenAPI document.
 DECIMAL_STRING = {"type": "string", "format": "decimal"}
 
@@ -31,5 +30,3 @@ class StatusField(fields.Field):
             return None
         status = DossierStatus(value)
         return {"code": int(status), "label": status.label}
-
-

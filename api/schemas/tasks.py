@@ -6,9 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..services import Invalid
 from ..services.tasks import decode_cursor
-
 from .common import DECIMAL_STRING, LocalDateTime, StatusField
-
 
 MAX_PAGE_SIZE = 200
 

@@ -29,12 +29,23 @@ class Actor:
 
     @classmethod
     def officer(
-        cls, *, officer_id: int, username: str, agency_id: int, agency_code: str,
-        agency_kind: str, roles: frozenset[str],
+        cls,
+        *,
+        officer_id: int,
+        username: str,
+        agency_id: int,
+        agency_code: str,
+        agency_kind: str,
+        roles: frozenset[str],
     ) -> Actor:
         return cls(
-            ActorKind.OFFICER, agency_id, agency_code, agency_kind, frozenset(roles),
-            officer_id, username,
+            ActorKind.OFFICER,
+            agency_id,
+            agency_code,
+            agency_kind,
+            frozenset(roles),
+            officer_id,
+            username,
         )
 
     @classmethod

@@ -64,7 +64,10 @@ def seed(op: Operation, instance_dir: Path) -> list[DemoOfficer]:
         agency = find_agency(code) or create_agency(op, code=code, name=name, kind=kind.value)
         for role, username in demo_usernames(code).items():
             officer = find_officer(username) or create_officer(
-                op, agency=agency, username=username, roles=[role],
+                op,
+                agency=agency,
+                username=username,
+                roles=[role],
                 full_name=f"{ROLES[role].name} ({name})",
             )
             live, generation = _live_token(instance_dir, officer)

@@ -39,7 +39,11 @@ def receive_dossier(
     if procedure.agency_kind != actor.agency_kind:
         raise Invalid(
             "this procedure is handled by another kind of agency",
-            {"procedure": [f"{procedure.code} is handled by {procedure.agency_kind.value} agencies"]},
+            {
+                "procedure": [
+                    f"{procedure.code} is handled by {procedure.agency_kind.value} agencies"
+                ]
+            },
         )
     op = operation()
     version = current_version(procedure.code, op.at)

@@ -23,7 +23,9 @@ class DomainError(Exception):
     def __str__(self) -> str:
         if not self.fields:
             return self.message
-        detail = "; ".join(f"{name}: {', '.join(map(str, msgs))}" for name, msgs in self.fields.items())
+        detail = "; ".join(
+            f"{name}: {', '.join(map(str, msgs))}" for name, msgs in self.fields.items()
+        )
         return f"{self.message} ({detail})"
 
 

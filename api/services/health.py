@@ -36,7 +36,9 @@ def check_health() -> Health:
         db.session.rollback()
         return Health(False, "unreachable", "the database does not answer")
     try:
-        revisions = {row[0] for row in db.session.execute(text("SELECT version_num FROM alembic_version"))}
+        revisions = {
+            row[0] for row in db.session.execute(text("SELECT version_num FROM alembic_version"))
+        }
     except SQLAlchemyError:
         db.session.rollback()
         return Health(False, "not_migrated", "the database has no schema: run `motcua db upgrade`")
@@ -46,6 +48,8 @@ def check_health() -> Health:
     if head not in revisions:
         found = ", ".join(sorted(revisions)) or "no revision"
         return Health(
-            False, "outdated", f"the schema is at {found}; this code needs {head}: run `motcua db upgrade`"
+            False,
+            "outdated",
+            f"the schema is at {found}; this code needs {head}: run `motcua db upgrade`",
         )
     return Health(True, "ok")

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -255,7 +255,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         if due.tzinfo is None or not isinstance(task_id, str) or due.year not in _CURSOR_YEARS:
             raise ValueError("not a cursor we issued")
         due.utcoffset()  # an offset that overflows the date raises here, not in the query
-        due.astimezone(timezone.utc)
+        due.astimezone(UTC)
         return due, task_id
     except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise Invalid("the cursor is not valid", {"cursor": ["not a cursor we issued"]}) from None

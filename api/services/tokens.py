@@ -161,8 +161,13 @@ _ACTOR = (
         Officer.active.is_(True),
     )
     .group_by(
-        ApiToken.id, ApiToken.last_used_at, Officer.id, Officer.username, Officer.agency_id,
-        Agency.code, Agency.kind,
+        ApiToken.id,
+        ApiToken.last_used_at,
+        Officer.id,
+        Officer.username,
+        Officer.agency_id,
+        Agency.code,
+        Agency.kind,
     )
 )
 _TOUCH = (

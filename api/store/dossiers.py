@@ -101,9 +101,11 @@ def insert_dossier(values: dict[str, Any]) -> DossierRef:
         "spiff_version": "",
         "version": 0,
     }
-    new_id = connection().execute(
-        DOSSIERS.insert().values(**values).returning(DOSSIERS.c.id)
-    ).scalar_one()
+    new_id = (
+        connection()
+        .execute(DOSSIERS.insert().values(**values).returning(DOSSIERS.c.id))
+        .scalar_one()
+    )
     return DossierRef(
         id=new_id,
         code=values["code"],
@@ -200,18 +202,25 @@ def claim(task_id: str, agency_id: int, roles, officer_id: int, username: str, a
 
 def release(task_id: str, holder_id: int) -> Row | None:
     """Returns the task row back in the open pool, or None when `holder_id` no longer holds it."""
-    return connection().execute(
-        TASKS.update()
-        .where(
-            TASKS.c.id == task_id,
-            TASKS.c.state == TaskState.CLAIMED.value,
-            TASKS.c.assignee_id == holder_id,
+    return (
+        connection()
+        .execute(
+            TASKS.update()
+            .where(
+                TASKS.c.id == task_id,
+                TASKS.c.state == TaskState.CLAIMED.value,
+                TASKS.c.assignee_id == holder_id,
+            )
+            .values(
+                state=TaskState.OPEN.value,
+                assignee_id=None,
+                assignee_username=None,
+                claimed_at=None,
+            )
+            .returning(*TASK_COLUMNS)
         )
-        .values(
-            state=TaskState.OPEN.value, assignee_id=None, assignee_username=None, claimed_at=None
-        )
-        .returning(*TASK_COLUMNS)
-    ).one_or_none()
+        .one_or_none()
+    )
 
 
 def log_event(**values: Any) -> None:

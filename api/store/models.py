@@ -34,6 +34,7 @@ from processes import TaskState
 from .database import db
 from .types import JsonType, UtcDateTime
 
+
 class Agency(db.Model):
     __tablename__ = "agencies"
 

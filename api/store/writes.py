@@ -69,9 +69,11 @@ class PortableWriter:
     def lock(self, task_id: str, agency_id: int) -> tuple[Row, list[tuple[str, datetime]]] | None:
         """Returns the task joined with its dossier's write columns (`d__` prefix), locked,
         and the dossier's open tasks as (id, due_at)."""
-        row = connection().execute(
-            _LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}
-        ).one_or_none()
+        row = (
+            connection()
+            .execute(_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id})
+            .one_or_none()
+        )
         if row is None:
             return None
         open_tasks = connection().execute(_OPEN_TASKS, {"p_dossier_id": row.d__id}).all()
@@ -79,9 +81,11 @@ class PortableWriter:
 
     def lock_task(self, task_id: str, agency_id: int) -> Row | None:
         """Returns a task of the agency, its row locked until the transaction ends."""
-        return connection().execute(
-            _LOCK_TASK, {"p_task_id": task_id, "p_agency_id": agency_id}
-        ).one_or_none()
+        return (
+            connection()
+            .execute(_LOCK_TASK, {"p_task_id": task_id, "p_agency_id": agency_id})
+            .one_or_none()
+        )
 
     def apply(self, write: StepWrite) -> bool:
         """Returns False when the dossier's version moved or the task is no longer held by
@@ -123,9 +127,11 @@ class PostgresWriter(PortableWriter):
     """Locks, writes a step and claims, each in one statement."""
 
     def lock(self, task_id: str, agency_id: int) -> tuple[Row, list[tuple[str, datetime]]] | None:
-        row = connection().execute(
-            _PG_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id}
-        ).one_or_none()
+        row = (
+            connection()
+            .execute(_PG_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id})
+            .one_or_none()
+        )
         if row is None:
             return None
         # json_agg gives the due dates as ISO text with their offset.
@@ -269,8 +275,10 @@ _PG_CLAIM = (
               AND role = ANY(CAST(:p_roles AS varchar[]))
             RETURNING {_TASK_NAMES}
         ), logged AS (
-            INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step, at, detail)
-            SELECT dossier_id, agency_id, assignee_id, 'claimed', id, step, claimed_at, '{{}}'::jsonb
+            INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step, at,
+                                detail)
+            SELECT dossier_id, agency_id, assignee_id, 'claimed', id, step, claimed_at,
+                   '{{}}'::jsonb
             FROM claimed
         )
         SELECT {_TASK_NAMES} FROM claimed

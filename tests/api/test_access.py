@@ -28,8 +28,7 @@ def test_tokens_are_stored_hashed(app, officers):
     from sqlalchemy import select
 
     from api.services import hash_token
-    from api.store import db
-    from api.store import ApiToken
+    from api.store import ApiToken, db
 
     with app.app_context():
         stored = set(db.session.scalars(select(ApiToken.token_hash)))
@@ -171,7 +170,9 @@ def test_a_body_that_is_not_an_object_is_422_at_the_root(as_officer):
 
 
 def test_wrong_method_is_405_with_allow(as_officer):
-    response = as_officer("h29.01.tiep_nhan").get("/api/tasks/00000000-0000-0000-0000-000000000000/claim")
+    response = as_officer("h29.01.tiep_nhan").get(
+        "/api/tasks/00000000-0000-0000-0000-000000000000/claim"
+    )
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
     assert response.json["code"] == 405

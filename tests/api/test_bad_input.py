@@ -40,7 +40,9 @@ def assert_error_shape(response, code):
 def test_a_nul_character_in_a_declaration_is_422_naming_the_field(app, officers, as_officer):
     declaration = birth_declaration()
     declaration["child"]["full_name"] = "Nguyễn\x00An"
-    response = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=birth_submission(data=declaration))
+    response = as_officer("h29.01.tiep_nhan").post(
+        "/api/dossiers", json=birth_submission(data=declaration)
+    )
     assert_error_shape(response, 422)
     assert list(response.json["errors"]) == ["data.child.full_name"]
     assert "NUL" in response.json["message"]
@@ -113,7 +115,10 @@ def test_a_body_over_the_limit_is_413_announced_or_chunked(app, officers):
     big = json.dumps(birth_submission(data={"padding": "x" * 20_000})).encode()
     assert_error_shape(post_raw(app, officers, "/api/dossiers", big), 413)
     chunked = post_raw(
-        app, officers, "/api/dossiers", None,
+        app,
+        officers,
+        "/api/dossiers",
+        None,
         input_stream=io.BytesIO(big),
         environ_overrides={"wsgi.input_terminated": True},
         headers={"Transfer-Encoding": "chunked"},

@@ -10,7 +10,12 @@ STEPS = [
     ("h29.01.tham_dinh", "tham_dinh", {"assessment": "eligible", "opinion": "Hồ sơ hợp lệ"}, 4),
     ("h29.01.lanh_dao", "phe_duyet", {"approved": True}, 4),
     ("h29.01.lanh_dao", "ky_so", {"signed": True, "certificate_serial": "5401A2B3C4"}, 9),
-    ("h29.01.van_thu", "tra_ket_qua", {"delivery": "counter", "receiver_name": "Trần Thị Bình"}, 10),
+    (
+        "h29.01.van_thu",
+        "tra_ket_qua",
+        {"delivery": "counter", "receiver_name": "Trần Thị Bình"},
+        10,
+    ),
 ]
 
 
@@ -21,7 +26,9 @@ def submit(as_officer) -> dict:
 
 
 def open_task(dossier: dict, step: str) -> dict:
-    [task] = [t for t in dossier["tasks"] if t["step"] == step and t["state"] in ("open", "claimed")]
+    [task] = [
+        t for t in dossier["tasks"] if t["step"] == step and t["state"] in ("open", "claimed")
+    ]
     return task
 
 
@@ -86,7 +93,9 @@ def test_refusal_at_reception_ends_with_status_3(as_officer):
     dossier = submit(as_officer)
     task = open_task(dossier, "tiep_nhan")
     response = work(
-        as_officer, "h29.01.tiep_nhan", task["id"],
+        as_officer,
+        "h29.01.tiep_nhan",
+        task["id"],
         {"decision": "refuse", "refusal_reason": "Không thuộc thẩm quyền"},
     )
     assert response.status_code == 200
@@ -100,7 +109,12 @@ def test_supplement_request_waits_with_status_5_then_returns_to_reception(as_off
     dossier = submit(as_officer)
     task = open_task(dossier, "tiep_nhan")
     missing = ["Giấy chứng sinh (bản chính)", "Giấy chứng nhận kết hôn của cha mẹ"]
-    work(as_officer, "h29.01.tiep_nhan", task["id"], {"decision": "supplement", "missing_documents": missing})
+    work(
+        as_officer,
+        "h29.01.tiep_nhan",
+        task["id"],
+        {"decision": "supplement", "missing_documents": missing},
+    )
     dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{dossier['code']}").json
     assert dossier["status"]["code"] == 5
     waiting = open_task(dossier, "nhan_bo_sung")
@@ -123,7 +137,12 @@ def test_leader_returning_the_dossier_sends_it_back_to_appraisal(as_officer):
         work(as_officer, username, open_task(dossier, step)["id"], data)
         dossier = as_officer(username).get(f"/api/dossiers/{dossier['code']}").json
     task = open_task(dossier, "phe_duyet")
-    work(as_officer, "h29.01.lanh_dao", task["id"], {"approved": False, "comment": "Kiểm tra lại nơi sinh"})
+    work(
+        as_officer,
+        "h29.01.lanh_dao",
+        task["id"],
+        {"approved": False, "comment": "Kiểm tra lại nơi sinh"},
+    )
     dossier = as_officer("h29.01.lanh_dao").get(f"/api/dossiers/{dossier['code']}").json
     again = open_task(dossier, "tham_dinh")
     detail = as_officer("h29.01.tham_dinh").get(f"/api/tasks/{again['id']}").json

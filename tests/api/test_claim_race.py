@@ -7,10 +7,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from api.services import create_officer, operation
-from api.services import issue_token
-from api.store import db
-from api.store import Agency, Event, Task
+from api.services import create_officer, issue_token, operation
+from api.store import Agency, Event, Task, db
 from tests.conftest import birth_submission
 
 CLAIMANTS = 20
@@ -21,7 +19,9 @@ def test_twenty_simultaneous_claims_yield_one_holder(app, officers, as_officer):
         agency = db.session.scalars(select(Agency).where(Agency.code == "H29.01")).one()
         tokens = []
         for n in range(CLAIMANTS):
-            officer = create_officer(operation(), agency=agency, username=f"h29.01.race{n:02d}", roles=["tiep_nhan"])
+            officer = create_officer(
+                operation(), agency=agency, username=f"h29.01.race{n:02d}", roles=["tiep_nhan"]
+            )
             tokens.append(issue_token(operation(), officer)[0])
         db.session.commit()
     dossier = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=birth_submission()).json
@@ -34,7 +34,9 @@ def test_twenty_simultaneous_claims_yield_one_holder(app, officers, as_officer):
     def claim(token: str) -> None:
         client = app.test_client()
         barrier.wait()
-        response = client.post(f"/api/tasks/{task_id}/claim", headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            f"/api/tasks/{task_id}/claim", headers={"Authorization": f"Bearer {token}"}
+        )
         with lock:
             results.append((response.status_code, response.json))
 
@@ -55,7 +57,9 @@ def test_twenty_simultaneous_claims_yield_one_holder(app, officers, as_officer):
         assert task.assignee_username == winner["assignee"]
         assert task.assignee_id is not None
         claims = db.session.scalar(
-            select(func.count()).select_from(Event).where(Event.task_id == task_id, Event.action == "claimed")
+            select(func.count())
+            .select_from(Event)
+            .where(Event.task_id == task_id, Event.action == "claimed")
         )
         assert claims == 1
 

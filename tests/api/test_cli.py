@@ -13,11 +13,32 @@ def run(app, *args):
 
 
 def test_officer_created_on_the_console_can_use_the_api(app):
-    code, out = run(app, "agencies", "create", "--code", "H30.07", "--name", "UBND xã Hòa Bình",
-                    "--kind", "ubnd_xa")
+    code, out = run(
+        app,
+        "agencies",
+        "create",
+        "--code",
+        "H30.07",
+        "--name",
+        "UBND xã Hòa Bình",
+        "--kind",
+        "ubnd_xa",
+    )
     assert code == 0, out
-    code, out = run(app, "officers", "create", "--agency", "H30.07", "--username", "h30.07.an",
-                    "--role", "tiep_nhan", "--role", "tham_dinh", "--json")
+    code, out = run(
+        app,
+        "officers",
+        "create",
+        "--agency",
+        "H30.07",
+        "--username",
+        "h30.07.an",
+        "--role",
+        "tiep_nhan",
+        "--role",
+        "tham_dinh",
+        "--json",
+    )
     assert code == 0, out
     officer = json.loads(out)
     assert officer["roles"] == ["tham_dinh", "tiep_nhan"] and officer["agency"] == "H30.07"
@@ -31,14 +52,20 @@ def test_officer_created_on_the_console_can_use_the_api(app):
 
 
 def test_console_refuses_bad_input_with_a_message(app):
-    code, out = run(app, "agencies", "create", "--code", "bad code", "--name", "X", "--kind", "ubnd_xa")
+    code, out = run(
+        app, "agencies", "create", "--code", "bad code", "--name", "X", "--kind", "ubnd_xa"
+    )
     assert code != 0 and "invalid agency code" in out
     code, out = run(app, "agencies", "create", "--code", "H30.08", "--name", "X", "--kind", "chợ")
     assert code != 0 and "unknown agency kind" in out
     run(app, "agencies", "create", "--code", "H30.08", "--name", "X", "--kind", "ubnd_xa")
-    code, out = run(app, "officers", "create", "--agency", "H30.08", "--username", "x1", "--role", "king")
+    code, out = run(
+        app, "officers", "create", "--agency", "H30.08", "--username", "x1", "--role", "king"
+    )
     assert code != 0 and "invalid roles" in out
-    code, out = run(app, "officers", "create", "--agency", "NOPE", "--username", "x2", "--role", "van_thu")
+    code, out = run(
+        app, "officers", "create", "--agency", "NOPE", "--username", "x2", "--role", "van_thu"
+    )
     assert code != 0 and "no agency NOPE" in out
 
 
@@ -48,7 +75,12 @@ def test_demo_seed_is_idempotent_and_lists_the_same_tokens(app):
     seeded = json.loads(out)["officers"]
     assert len(seeded) == 8
     assert {o["agency"] for o in seeded} == {"H29.01", "H29.02"}
-    assert {tuple(o["roles"]) for o in seeded} == {("tiep_nhan",), ("tham_dinh",), ("lanh_dao",), ("van_thu",)}
+    assert {tuple(o["roles"]) for o in seeded} == {
+        ("tiep_nhan",),
+        ("tham_dinh",),
+        ("lanh_dao",),
+        ("van_thu",),
+    }
     code, again = run(app, "demo", "seed", "--json")
     assert json.loads(again)["officers"] == seeded
     code, listed = run(app, "demo", "officers", "--json")
@@ -111,17 +143,25 @@ def test_revoking_by_prefix_revokes_exactly_the_token_named_or_nothing(app, offi
     everyone = [officers[user], first, second, shouting]
     assert [status(app, t) for t in everyone] == [200, 200, 200, 200]
 
-    out = refused(invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_nomatch"),
-                  "nothing was revoked")
+    out = refused(
+        invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_nomatch"),
+        "nothing was revoked",
+    )
     assert "mc_nomatch" in out
     refused(invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_sh"), "too short")
     # LIKE's wildcards are plain characters in a prefix.
-    refused(invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_______"),
-            "nothing was revoked")
-    refused(invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_shared%"),
-            "nothing was revoked")
-    out = refused(invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_shared"),
-                  "matches 2 live tokens")
+    refused(
+        invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_______"),
+        "nothing was revoked",
+    )
+    refused(
+        invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_shared%"),
+        "nothing was revoked",
+    )
+    out = refused(
+        invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_shared"),
+        "matches 2 live tokens",
+    )
     assert "more characters" in out
     assert all(t["revoked_at"] is None for t in listed_tokens(app, user))  # nothing revoked
     assert [status(app, t) for t in everyone] == [200, 200, 200, 200]
@@ -132,29 +172,49 @@ def test_revoking_by_prefix_revokes_exactly_the_token_named_or_nothing(app, offi
     assert [status(app, t) for t in everyone] == [200, 401, 200, 200]
 
     # More characters than a listing's prefix must be the whole token, and the refusal says so.
-    out = refused(invoke(app, "tokens", "revoke", "--username", user, "--prefix", second[:14]),
-                  "nothing was revoked", "whole token")
+    out = refused(
+        invoke(app, "tokens", "revoke", "--username", user, "--prefix", second[:14]),
+        "nothing was revoked",
+        "whole token",
+    )
     assert "starting with" not in out
     assert [status(app, t) for t in everyone] == [200, 401, 200, 200]
 
     result = invoke(app, "tokens", "revoke", "--username", user, "--prefix", second)
-    assert result.exit_code == 0 and "revoked 1 token(s)" in result.output and "mc_shared2" in result.output
+    assert (
+        result.exit_code == 0
+        and "revoked 1 token(s)" in result.output
+        and "mc_shared2" in result.output
+    )
     assert [status(app, t) for t in everyone] == [200, 401, 401, 200]
     # Revoked already: nothing live by that name any more.
-    refused(invoke(app, "tokens", "revoke", "--username", user, "--prefix", second), "nothing was revoked")
-    refused(invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_shared1"),
-            "nothing was revoked")
+    refused(
+        invoke(app, "tokens", "revoke", "--username", user, "--prefix", second),
+        "nothing was revoked",
+    )
+    refused(
+        invoke(app, "tokens", "revoke", "--username", user, "--prefix", "mc_shared1"),
+        "nothing was revoked",
+    )
 
     result = invoke(app, "tokens", "revoke", "--username", user)
     assert result.exit_code == 0 and "revoked 2 token(s)" in result.output, result.output
     assert [status(app, t) for t in everyone] == [401, 401, 401, 401]
-    refused(invoke(app, "tokens", "revoke", "--username", user), "no live token", "nothing was revoked")
+    refused(
+        invoke(app, "tokens", "revoke", "--username", user), "no live token", "nothing was revoked"
+    )
     refused(invoke(app, "tokens", "revoke", "--username", "nobody.here"), "no officer nobody.here")
-    refused(invoke(app, "tokens", "revoke", "--username", "nobody.here", "--prefix", first),
-            "no officer nobody.here")
+    refused(
+        invoke(app, "tokens", "revoke", "--username", "nobody.here", "--prefix", first),
+        "no officer nobody.here",
+    )
     # Another officer's tokens are not this officer's to name.
-    refused(invoke(app, "tokens", "revoke", "--username", "h29.02.van_thu", "--prefix", officers[user][:10]),
-            "nothing was revoked")
+    refused(
+        invoke(
+            app, "tokens", "revoke", "--username", "h29.02.van_thu", "--prefix", officers[user][:10]
+        ),
+        "nothing was revoked",
+    )
     assert status(app, officers["h29.02.van_thu"]) == 200
 
 
@@ -169,7 +229,9 @@ def test_tokens_list_shows_prefix_created_last_used_and_revoked(app, officers, c
     assert row["last_used_at"] is None and row["revoked_at"] is None
     result = invoke(app, "tokens", "list", "--username", user)
     assert result.exit_code == 0
-    assert token[:10] in result.output and "last used -" in result.output and "live" in result.output
+    assert (
+        token[:10] in result.output and "last used -" in result.output and "live" in result.output
+    )
     assert token not in result.output  # the token itself is never shown again
 
     clock.now += timedelta(hours=1)
@@ -302,11 +364,36 @@ def test_demo_token_of_a_deactivated_demo_officer_is_refused(app):
 
 def test_refused_commands_say_why_without_a_traceback(app, officers):
     for args, words in [
-        (("agencies", "create", "--code", "H29.01", "--name", "Again", "--kind", "ubnd_xa"), "exists"),
-        (("officers", "create", "--agency", "H29.01", "--username", "h29.01.van_thu", "--role", "van_thu"),
-         "exists"),
-        (("officers", "create", "--agency", "H29.01", "--username", "Bad Name", "--role", "van_thu"),
-         "invalid username"),
+        (
+            ("agencies", "create", "--code", "H29.01", "--name", "Again", "--kind", "ubnd_xa"),
+            "exists",
+        ),
+        (
+            (
+                "officers",
+                "create",
+                "--agency",
+                "H29.01",
+                "--username",
+                "h29.01.van_thu",
+                "--role",
+                "van_thu",
+            ),
+            "exists",
+        ),
+        (
+            (
+                "officers",
+                "create",
+                "--agency",
+                "H29.01",
+                "--username",
+                "Bad Name",
+                "--role",
+                "van_thu",
+            ),
+            "invalid username",
+        ),
         (("tokens", "create", "--username", "nobody.here"), "no officer"),
         (("tokens", "list", "--username", "nobody.here"), "no officer"),
         (("tokens", "revoke", "--username", "h29.01.van_thu", "--prefix", "x"), "too short"),

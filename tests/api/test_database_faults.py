@@ -42,9 +42,7 @@ def terminate_app_connections(admin_url: str) -> int:
 
 
 @pytest.mark.postgres
-def test_killed_connections_under_load_give_503_never_500_then_200(
-    app, as_officer, pytestconfig
-):
+def test_killed_connections_under_load_give_503_never_500_then_200(app, as_officer, pytestconfig):
     officer = as_officer("h29.01.tiep_nhan")
     dossier = officer.post("/api/dossiers", json=birth_submission()).json
     task_id = dossier["tasks"][0]["id"]
@@ -104,13 +102,24 @@ def _operational(message: str, sqlstate: str | None = None) -> OperationalError:
     [
         (_operational("deadlock detected", "40P01"), DatabaseFault.CONTENTION, Conflict),
         (_operational("could not serialize access", "40001"), DatabaseFault.CONTENTION, Conflict),
-        (_operational("terminating connection due to administrator command", "57P01"),
-         DatabaseFault.UNAVAILABLE, Busy),
-        (_operational("server closed the connection unexpectedly"), DatabaseFault.UNAVAILABLE, Busy),
+        (
+            _operational("terminating connection due to administrator command", "57P01"),
+            DatabaseFault.UNAVAILABLE,
+            Busy,
+        ),
+        (
+            _operational("server closed the connection unexpectedly"),
+            DatabaseFault.UNAVAILABLE,
+            Busy,
+        ),
         (_operational("connection refused", "08006"), DatabaseFault.UNAVAILABLE, Busy),
         (_operational("database is locked"), DatabaseFault.BUSY, Busy),
         (_operational("no such table: tasks"), DatabaseFault.NOT_MIGRATED, NotReady),
-        (_operational('relation "tasks" does not exist', "42P01"), DatabaseFault.NOT_MIGRATED, NotReady),
+        (
+            _operational('relation "tasks" does not exist', "42P01"),
+            DatabaseFault.NOT_MIGRATED,
+            NotReady,
+        ),
     ],
 )
 def test_database_faults_are_classified(error, fault, domain):

@@ -80,7 +80,7 @@ def test_next_due_at_follows_the_open_task_through_the_birth_procedure(app, as_o
     seen = {task["due_at"]}
     # Each step is done at a later instant, so each next step gets a due date of its own.
     instants = [(9, 30), (13, 0), (14, 0), (15, 0), (16, 0)]
-    for (hour, minute), (step, username, data) in zip(instants, BIRTH_STEPS):
+    for (hour, minute), (step, username, data) in zip(instants, BIRTH_STEPS, strict=True):
         assert task["step"] == step
         clock.set(2026, 3, 2, hour, minute)
         next_tasks = claim_and_complete(as_officer, username, task["id"], data)["next_tasks"]
@@ -172,15 +172,22 @@ def ranked_diagram(first: str) -> bytes:
       </bpmn:lane>
     </bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:parallelGateway id="fork"><bpmn:incoming>f1</bpmn:incoming>{outgoing}</bpmn:parallelGateway>
+    <bpmn:parallelGateway id="fork">
+      <bpmn:incoming>f1</bpmn:incoming>{outgoing}
+    </bpmn:parallelGateway>
     {tasks}
-    <bpmn:parallelGateway id="join"><bpmn:incoming>from_a</bpmn:incoming><bpmn:incoming>from_b</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:parallelGateway id="join">
+      <bpmn:incoming>from_a</bpmn:incoming><bpmn:incoming>from_b</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:parallelGateway>
     <bpmn:userTask id="tra_ket_qua" name="Trả kết quả">
       {_PROPERTIES.format(budget="0.125", status=9)}
       <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
     </bpmn:userTask>
     <bpmn:endEvent id="end">
-      <bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="dossier_status" value="10" /></spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="dossier_status" value="10" />
+      </spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:incoming>f3</bpmn:incoming>
     </bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fork" />
@@ -205,8 +212,9 @@ def ranked(request, app, officers, clock, monkeypatch) -> str:
     monkeypatch.setitem(catalogue.CATALOGUE, RANKED.code, RANKED)
     with app.app_context():
         diagram = ranked_diagram(request.param)
-        version, _ = deploy(operation(), RANKED, effective_from=clock.now, bpmn=diagram,
-                            forms=FORMS)
+        version, _ = deploy(
+            operation(), RANKED, effective_from=clock.now, bpmn=diagram, forms=FORMS
+        )
         db.session.commit()
         workflow = ProcessInstance.start(compiled(version), {})
     assert workflow.ready_steps()[0].step.name == request.param

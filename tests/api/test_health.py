@@ -84,8 +84,14 @@ def test_health_is_503_on_a_database_never_migrated(empty_app):
 def test_every_endpoint_on_a_database_never_migrated_is_503_saying_to_migrate(empty_app):
     client = empty_app.test_client()
     for method, url in ENDPOINTS:
-        response = getattr(client, method)(url, headers=TOKEN, json={} if method == "post" else None)
-        assert response.status_code == 503, (url, response.status_code, response.get_data(as_text=True))
+        response = getattr(client, method)(
+            url, headers=TOKEN, json={} if method == "post" else None
+        )
+        assert response.status_code == 503, (
+            url,
+            response.status_code,
+            response.get_data(as_text=True),
+        )
         body = response.json
         assert set(body) == {"code", "status", "message"}, (url, body)
         assert body["code"] == 503 and body["status"] == "Service Unavailable"

@@ -104,7 +104,10 @@ def test_a_job_whose_commit_fails_is_logged_and_rolled_back(app, captured):
         enqueue("test.jobs.create_agency", "H31.03", "UBND xã Đầu")
         enqueue("test.jobs.fail_at_commit", "H31.03")
         assert [r["job"] for r in RUNS] == ["create_agency", "fail_at_commit"]
-        assert db.session.scalars(select(Agency).where(Agency.code == "H31.03")).one().name == "UBND xã Đầu"
+        assert (
+            db.session.scalars(select(Agency).where(Agency.code == "H31.03")).one().name
+            == "UBND xã Đầu"
+        )
     done, failed = job_lines(captured)
     assert done.getMessage() == "job done" and failed.getMessage() == "job failed"
     assert "unique" in str(failed.exc_info[1]).lower()  # it failed where meant to: the commit

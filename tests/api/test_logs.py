@@ -77,8 +77,16 @@ def test_a_request_logs_exactly_one_json_line(json_app, officers, captured):
     assert line["request_id"] == "req-42.a_B"
     # Only what our log calls put there, not logging's own attributes.
     assert set(line) == {
-        "at", "level", "logger", "message", "method", "path", "status", "duration_ms",
-        "officer", "request_id",
+        "at",
+        "level",
+        "logger",
+        "message",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "officer",
+        "request_id",
     }
 
 

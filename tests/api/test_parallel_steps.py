@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from api.store import db
 from api.services import deploy, operation
+from api.store import db
 from processes import catalogue
 from processes.catalogue import AgencyKind, LegalDeadline, Procedure
 from tests.engine.conftest import fixture_bytes
@@ -30,7 +30,13 @@ FORMS = {"song_song/ghi_chu": {"type": "object", "properties": {"note": {"type":
 def parallel(app, officers, clock, monkeypatch):
     monkeypatch.setitem(catalogue.CATALOGUE, PARALLEL.code, PARALLEL)
     with app.app_context():
-        deploy(operation(), PARALLEL, effective_from=clock.now, bpmn=fixture_bytes("parallel_withdrawal.bpmn"), forms=FORMS)
+        deploy(
+            operation(),
+            PARALLEL,
+            effective_from=clock.now,
+            bpmn=fixture_bytes("parallel_withdrawal.bpmn"),
+            forms=FORMS,
+        )
         db.session.commit()
 
 
@@ -48,7 +54,10 @@ def test_withdrawal_cancels_the_parallel_step(parallel, as_officer):
     assert done.status_code == 200 and done.json["next_tasks"] == []
     dossier = officer.get(f"/api/dossiers/{code}").json
     assert dossier["status"]["code"] == 7 and dossier["finished_at"]
-    assert {t["step"]: t["state"] for t in dossier["tasks"]} == {"xu_ly": "cancelled", "rut_ho_so": "completed"}
+    assert {t["step"]: t["state"] for t in dossier["tasks"]} == {
+        "xu_ly": "cancelled",
+        "rut_ho_so": "completed",
+    }
     assert officer.get("/api/tasks").json["items"] == []
     assert officer.post(f"/api/tasks/{tasks['xu_ly']}/claim").status_code == 409
 
@@ -57,8 +66,14 @@ def test_completion_racing_a_withdrawal_gets_409(parallel, app, officers, as_off
     import api.services.tasks as task_service
 
     code, tasks = submit(as_officer)
-    assert as_officer("h29.01.tiep_nhan").post(f"/api/tasks/{tasks['rut_ho_so']}/claim").status_code == 200
-    assert as_officer("h29.01.tiep_nhan2").post(f"/api/tasks/{tasks['xu_ly']}/claim").status_code == 200
+    assert (
+        as_officer("h29.01.tiep_nhan").post(f"/api/tasks/{tasks['rut_ho_so']}/claim").status_code
+        == 200
+    )
+    assert (
+        as_officer("h29.01.tiep_nhan2").post(f"/api/tasks/{tasks['xu_ly']}/claim").status_code
+        == 200
+    )
     restore = task_service.restore
     withdrawing = threading.Event()
 
@@ -73,13 +88,19 @@ def test_completion_racing_a_withdrawal_gets_409(parallel, app, officers, as_off
 
     def complete(name, username, task_id):
         response = app.test_client().post(
-            f"/api/tasks/{task_id}/complete", json={"data": {}},
+            f"/api/tasks/{task_id}/complete",
+            json={"data": {}},
             headers={"Authorization": f"Bearer {officers[username]}"},
         )
-        codes[name] = (response.status_code, response.json["message"] if response.status_code != 200 else "")
+        codes[name] = (
+            response.status_code,
+            response.json["message"] if response.status_code != 200 else "",
+        )
 
     withdrawal = threading.Thread(
-        target=complete, name="withdrawal", args=("withdrawal", "h29.01.tiep_nhan", tasks["rut_ho_so"])
+        target=complete,
+        name="withdrawal",
+        args=("withdrawal", "h29.01.tiep_nhan", tasks["rut_ho_so"]),
     )
     withdrawal.start()
     assert withdrawing.wait(10)

@@ -34,7 +34,12 @@ STEPS = [
     ("h29.01.tham_dinh", "tham_dinh", {"assessment": "eligible", "opinion": "Hồ sơ hợp lệ"}, 4),
     ("h29.01.lanh_dao", "phe_duyet", {"approved": True}, 4),
     ("h29.01.lanh_dao", "ky_so", {"signed": True, "certificate_serial": "5401A2B3C4"}, 9),
-    ("h29.01.van_thu", "tra_ket_qua", {"delivery": "counter", "receiver_name": "Trần Thị Bình"}, 10),
+    (
+        "h29.01.van_thu",
+        "tra_ket_qua",
+        {"delivery": "counter", "receiver_name": "Trần Thị Bình"},
+        10,
+    ),
 ]
 
 
@@ -179,4 +184,6 @@ def test_refusals_are_domain_errors_without_http_statuses(app, officers):
 
         # The exception classes are the services' own, exported from the package.
         for cls in (NotFound, Conflict, Forbidden):
-            assert getattr(services, cls.__name__) is cls and cls.__module__ == "api.services.errors"
+            assert (
+                getattr(services, cls.__name__) is cls and cls.__module__ == "api.services.errors"
+            )

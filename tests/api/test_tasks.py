@@ -16,7 +16,12 @@ def appraisal_task(as_officer) -> tuple[dict, str]:
     reception = dossier["tasks"][0]["id"]
     officer = as_officer("h29.01.tiep_nhan")
     assert officer.post(f"/api/tasks/{reception}/claim").status_code == 200
-    assert officer.post(f"/api/tasks/{reception}/complete", json={"data": {"decision": "accept"}}).status_code == 200
+    assert (
+        officer.post(
+            f"/api/tasks/{reception}/complete", json={"data": {"decision": "accept"}}
+        ).status_code
+        == 200
+    )
     dossier = officer.get(f"/api/dossiers/{dossier['code']}").json
     [task] = [t for t in dossier["tasks"] if t["state"] == "open"]
     return dossier, task["id"]
@@ -178,13 +183,19 @@ def test_writes_survive_a_column_added_to_the_tasks_table(app, as_officer):
 
     with app.app_context():
         with db.engine.begin() as connection:
-            connection.exec_driver_sql("ALTER TABLE tasks ADD COLUMN priority VARCHAR(8) DEFAULT 'normal'")
+            connection.exec_driver_sql(
+                "ALTER TABLE tasks ADD COLUMN priority VARCHAR(8) DEFAULT 'normal'"
+            )
     dossier, task_id = appraisal_task(as_officer)  # claims and completes the first step
     officer = as_officer("h29.01.tham_dinh")
     claimed = officer.post(f"/api/tasks/{task_id}/claim")
     assert claimed.status_code == 200 and claimed.json["step"] == "tham_dinh"
-    done = officer.post(f"/api/tasks/{task_id}/complete", json={"data": {"assessment": "eligible", "opinion": "ok"}})
+    done = officer.post(
+        f"/api/tasks/{task_id}/complete", json={"data": {"assessment": "eligible", "opinion": "ok"}}
+    )
     assert done.status_code == 200 and [t["step"] for t in done.json["next_tasks"]] == ["phe_duyet"]
     with app.app_context():
-        priorities = db.session.execute(db.text("SELECT DISTINCT priority FROM tasks")).scalars().all()
+        priorities = (
+            db.session.execute(db.text("SELECT DISTINCT priority FROM tasks")).scalars().all()
+        )
     assert priorities == ["normal"]

@@ -86,9 +86,15 @@ def store_events_in_reverse(app, code: str) -> None:
             dossier_id = connection.execute(
                 select(Dossier.id).where(Dossier.code == code)
             ).scalar_one()
-            rows = connection.execute(
-                select(EVENTS).where(EVENTS.c.dossier_id == dossier_id).order_by(EVENTS.c.id.desc())
-            ).mappings().all()
+            rows = (
+                connection.execute(
+                    select(EVENTS)
+                    .where(EVENTS.c.dossier_id == dossier_id)
+                    .order_by(EVENTS.c.id.desc())
+                )
+                .mappings()
+                .all()
+            )
             connection.execute(delete(EVENTS).where(EVENTS.c.dossier_id == dossier_id))
             for row in rows:
                 connection.execute(insert(EVENTS).values(**row))

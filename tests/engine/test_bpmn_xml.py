@@ -23,7 +23,11 @@ def test_external_entity_is_refused_and_never_read():
 
 
 def test_doctype_hidden_in_another_encoding_is_refused():
-    source = fixture_bytes("external_entity.bpmn").decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    source = (
+        fixture_bytes("external_entity.bpmn")
+        .decode()
+        .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    )
     with pytest.raises(DiagramRejected) as rejected:
         parse_bpmn_bytes(source.encode("utf-16"))
     assert "UTF-8" in str(rejected.value)
@@ -45,7 +49,7 @@ def test_doctype_spelled_in_utf7_is_refused():
     # Valid UTF-8 bytes, but a parser that honoured the declaration would read a DOCTYPE.
     source = (
         b'<?xml version="1.0" encoding="UTF-7"?>+ADw-+ACE-DOCTYPE r +AFs-+ADw-+ACE-ENTITY e '
-        b'+ACI-boom+ACI-+AD4-+AF0-+AD4-<r>+ACY-e+ADs-</r>'
+        b"+ACI-boom+ACI-+AD4-+AF0-+AD4-<r>+ACY-e+ADs-</r>"
     )
     with pytest.raises(DiagramRejected) as rejected:
         parse_bpmn_bytes(source)

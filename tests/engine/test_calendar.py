@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ import pytest
 from engine.calendar import TIMEZONE, OfficeHours, WorkingCalendar, now
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -109,9 +109,7 @@ def test_extra_workday_makes_a_sunday_a_working_day():
 
 
 def test_overrides_win_over_the_holidays_package():
-    custom = WorkingCalendar(
-        extra_workdays=[date(2026, 9, 2)], extra_holidays=[date(2026, 8, 22)]
-    )
+    custom = WorkingCalendar(extra_workdays=[date(2026, 9, 2)], extra_holidays=[date(2026, 8, 22)])
     assert custom.is_working_day(date(2026, 9, 2))
     assert not custom.is_working_day(date(2026, 8, 22))
 
@@ -529,9 +527,7 @@ def test_different_overrides_give_different_versions(cal):
         WorkingCalendar(extra_workdays=[date(2026, 3, 3)]).version,
         WorkingCalendar(extra_holidays=[date(2026, 3, 3), date(2026, 3, 4)]).version,
         WorkingCalendar(office_hours=OfficeHours(cutoff=time(16, 0))).version,
-        WorkingCalendar(
-            office_hours=OfficeHours(sessions=((time(8, 0), time(12, 0)),))
-        ).version,
+        WorkingCalendar(office_hours=OfficeHours(sessions=((time(8, 0), time(12, 0)),))).version,
         WorkingCalendar(tz="Asia/Bangkok").version,
     }
     assert len(versions) == 8

@@ -67,6 +67,7 @@ def fresh_cache() -> Iterator[None]:
 
 # --- refusals -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("source", "mode"), DANGEROUS)
 def test_dangerous_source_is_refused_by_check(source: str, mode: str) -> None:
     with pytest.raises(UnsafeCodeError) as caught:
@@ -112,7 +113,11 @@ def test_check_reports_every_finding_not_just_the_first() -> None:
     findings = caught.value.findings
     assert len(findings) == 5
     assert [finding.split(",")[0] for finding in findings] == [
-        "line 1", "line 2", "line 3", "line 4", "line 6",
+        "line 1",
+        "line 2",
+        "line 3",
+        "line 4",
+        "line 6",
     ]
     assert "imports are not allowed" in findings[0]
     assert "'open'" in findings[1]
@@ -190,9 +195,30 @@ def test_refused_statements(source: str) -> None:
 
 def test_safe_functions_are_the_documented_whitelist() -> None:
     assert set(SAFE_FUNCTIONS) == {
-        "len", "min", "max", "sum", "abs", "round", "str", "int", "float", "bool", "list",
-        "dict", "set", "tuple", "sorted", "any", "all", "range", "enumerate", "zip", "date",
-        "datetime", "timedelta", "Decimal",
+        "len",
+        "min",
+        "max",
+        "sum",
+        "abs",
+        "round",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "sorted",
+        "any",
+        "all",
+        "range",
+        "enumerate",
+        "zip",
+        "date",
+        "datetime",
+        "timedelta",
+        "Decimal",
     }
     with pytest.raises(TypeError):
         SAFE_FUNCTIONS["open"] = open  # type: ignore[index]
@@ -215,6 +241,7 @@ def test_check_accepts_a_typical_script() -> None:
 
 # --- gateway conditions -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("expression", "names", "expected"),
     [
@@ -222,10 +249,16 @@ def test_check_accepts_a_typical_script() -> None:
         ('decision == "accept"', {"decision": "refuse"}, False),
         ('decision in ("refuse", "reject")', {"decision": "reject"}, True),
         ('decision not in ("refuse", "reject")', {"decision": "accept"}, True),
-        ("len(missing_documents) > 0 and not urgent",
-         {"missing_documents": ["id"], "urgent": False}, True),
-        ("len(missing_documents) > 0 and not urgent",
-         {"missing_documents": [], "urgent": False}, False),
+        (
+            "len(missing_documents) > 0 and not urgent",
+            {"missing_documents": ["id"], "urgent": False},
+            True,
+        ),
+        (
+            "len(missing_documents) > 0 and not urgent",
+            {"missing_documents": [], "urgent": False},
+            False,
+        ),
         ('applicant.get("age", 0) >= 18', {"applicant": {"age": 30}}, True),
         ('applicant.get("age", 0) >= 18', {"applicant": {}}, False),
         ('amount * 2 > Decimal("10.5")', {"amount": 6}, True),
@@ -234,10 +267,16 @@ def test_check_accepts_a_typical_script() -> None:
         ("reviewer is None or reviewer == 'me'", {"reviewer": None}, True),
         ("'x' if flag else 'y'", {"flag": 0}, "y"),
         ("name.strip().lower().startswith('ng')", {"name": "  NGUYEN "}, True),
-        ("deadline - submitted > timedelta(days=15)",
-         {"deadline": date(2025, 3, 1), "submitted": date(2025, 2, 1)}, True),
-        ("submitted.year == 2025 and submitted.weekday() < 5",
-         {"submitted": date(2025, 2, 3)}, True),
+        (
+            "deadline - submitted > timedelta(days=15)",
+            {"deadline": date(2025, 3, 1), "submitted": date(2025, 2, 1)},
+            True,
+        ),
+        (
+            "submitted.year == 2025 and submitted.weekday() < 5",
+            {"submitted": date(2025, 2, 3)},
+            True,
+        ),
         ("datetime(2025, 1, 2, 8, 30).hour", {}, 8),
         ("sorted(codes)[-1]", {"codes": {"b", "a"}}, "b"),
         ("sum(amounts[1:]) // 2 % 7", {"amounts": [100, 3, 5]}, 4),
@@ -245,10 +284,16 @@ def test_check_accepts_a_typical_script() -> None:
         ("[x ** 2 for x in range(4) if x % 2]", {}, [1, 9]),
         ("{x % 3 for x in range(10)}", {}, {0, 1, 2}),
         ("max(x for row in grid for x in row)", {"grid": [[1, 5], [3]]}, 5),
-        ("f'{name!r}: {amount:,.2f} VND'",
-         {"name": "A", "amount": 12345.678}, "'A': 12,345.68 VND"),
-        ("Decimal('1.005').quantize(Decimal('0.01'), rounding='ROUND_HALF_UP')",
-         {}, Decimal("1.01")),
+        (
+            "f'{name!r}: {amount:,.2f} VND'",
+            {"name": "A", "amount": 12345.678},
+            "'A': 12,345.68 VND",
+        ),
+        (
+            "Decimal('1.005').quantize(Decimal('0.01'), rounding='ROUND_HALF_UP')",
+            {},
+            Decimal("1.01"),
+        ),
         ("', '.join(sorted(tags)).title()", {"tags": ["b", "a"]}, "A, B"),
         ("round(2.675, 2) + abs(-1) + int('12') + float('0.5')", {}, round(2.675, 2) + 13.5),
         ("any(x > 2 for x in xs) and all(xs)", {"xs": [1, 3]}, True),
@@ -288,6 +333,7 @@ def test_methods_and_attributes_are_refused_on_other_types() -> None:
 
 
 # --- scripts ------------------------------------------------------------------------------
+
 
 def test_script_assigns_a_conditional_fee() -> None:
     names: dict[str, Any] = {"exempt": True}
@@ -365,6 +411,7 @@ def test_script_cannot_assign_to_a_tuple_item_or_a_string() -> None:
 
 
 # --- budgets and size guards --------------------------------------------------------------
+
 
 def test_nested_comprehension_of_sums_exceeds_the_step_budget() -> None:
     with pytest.raises(StepBudgetExceeded, match="step budget of 10000 exceeded"):
@@ -448,6 +495,7 @@ def test_repeated_doubling_of_a_list_is_bounded() -> None:
 
 
 # --- run-time errors ----------------------------------------------------------------------
+
 
 def test_unknown_name_raises_evaluation_error_naming_it() -> None:
     with pytest.raises(EvaluationError, match="line 1, col 12: name 'decison' is not defined"):

@@ -99,8 +99,13 @@ def test_a_few_unknown_keys_are_each_reported_with_the_other_errors(declaration)
 
 
 def test_an_array_over_max_items_is_one_error_and_its_items_are_not_validated():
-    form = Form("t", {"type": "object", "properties": {"tags": {
-        "type": "array", "maxItems": 20, "items": {"type": "string"}}}})
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "properties": {"tags": {"type": "array", "maxItems": 20, "items": {"type": "string"}}},
+        },
+    )
     error = refusal(form, {"tags": list(range(200_000))})  # every item is also invalid
     assert error.errors == {"tags": ["is too long: 200000 items, at most 20"]}
     assert error.more == 0
@@ -114,24 +119,37 @@ def test_too_many_documents_in_the_shipped_declaration_is_one_error(declaration)
 
 
 def test_items_false_bounds_an_array_to_its_prefix_items():
-    form = Form("t", {"type": "object", "properties": {"pair": {
-        "type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}],
-        "items": False}}})
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "properties": {
+                "pair": {
+                    "type": "array",
+                    "prefixItems": [{"type": "string"}, {"type": "integer"}],
+                    "items": False,
+                }
+            },
+        },
+    )
     assert form.validate({"pair": ["a", 1]}) == {"pair": ["a", 1]}
     error = refusal(form, {"pair": ["a", 1, *range(100_000)]})
     assert error.errors == {"pair": ["is too long: 100002 items, at most 2"]}
 
 
 def test_size_rules_behind_a_local_ref_are_applied():
-    form = Form("t", {
-        "type": "object",
-        "properties": {"people": {"$ref": "#/$defs/people"}},
-        "$defs": {
-            "people": {"type": "array", "maxItems": 3, "items": {"$ref": "#/$defs/person"}},
-            "person": {"type": "object", "properties": {"name": {"$ref": "#/$defs/name"}}},
-            "name": {"type": "string", "maxLength": 10},
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "properties": {"people": {"$ref": "#/$defs/people"}},
+            "$defs": {
+                "people": {"type": "array", "maxItems": 3, "items": {"$ref": "#/$defs/person"}},
+                "person": {"type": "object", "properties": {"name": {"$ref": "#/$defs/name"}}},
+                "name": {"type": "string", "maxLength": 10},
+            },
         },
-    })
+    )
     assert refusal(form, {"people": [{}] * 100_000}).errors == {
         "people": ["is too long: 100000 items, at most 3"]
     }
@@ -140,8 +158,19 @@ def test_size_rules_behind_a_local_ref_are_applied():
 
 
 def test_an_object_over_max_properties_is_one_error():
-    form = Form("t", {"type": "object", "properties": {"labels": {
-        "type": "object", "maxProperties": 4, "additionalProperties": {"type": "string"}}}})
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "properties": {
+                "labels": {
+                    "type": "object",
+                    "maxProperties": 4,
+                    "additionalProperties": {"type": "string"},
+                }
+            },
+        },
+    )
     error = refusal(form, {"labels": {f"k{index}": index for index in range(10_000)}})
     assert error.errors == {"labels": ["has too many properties: 10000, at most 4"]}
 
@@ -160,11 +189,14 @@ def test_thousands_of_unknown_keys_are_listed_a_few_and_counted(declaration):
 
 
 def test_keys_matched_by_pattern_properties_are_fields_of_the_form():
-    form = Form("t", {
-        "type": "object",
-        "additionalProperties": False,
-        "patternProperties": {"^phone_": {"type": "string", "maxLength": 13}},
-    })
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "patternProperties": {"^phone_": {"type": "string", "maxLength": 13}},
+        },
+    )
     data = {f"phone_{index}": "0912345678" for index in range(MAX_UNKNOWN_LISTED * 4)}
     assert form.validate(data) is data
     error = refusal(form, {**data, "phone_x": "0" * 20, "fax": "1"})
@@ -173,11 +205,14 @@ def test_keys_matched_by_pattern_properties_are_fields_of_the_form():
 
 def test_unknown_keys_forbidden_only_in_a_branch_are_listed_a_few_and_counted():
     # The size pass does not follow if/then: the full validation's report is capped too.
-    form = Form("t", {
-        "type": "object",
-        "if": {"required": ["kind"]},
-        "then": {"properties": {"kind": {"const": "closed"}}, "additionalProperties": False},
-    })
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "if": {"required": ["kind"]},
+            "then": {"properties": {"kind": {"const": "closed"}}, "additionalProperties": False},
+        },
+    )
     error = refusal(form, {"kind": "closed", **{f"x{index:04}": index for index in range(3_000)}})
     assert error.errors == {
         "(root)": [f"has {3_000 - MAX_UNKNOWN_LISTED} more keys that are not fields of this form"],
@@ -241,8 +276,15 @@ def test_nesting_a_thousand_levels_deep_is_one_clear_error(wrap):
 
 
 def test_too_many_values_are_refused_when_the_schema_sets_no_max_items():
-    form = Form("t", {"type": "object", "properties": {"rows": {
-        "type": "array", "items": {"type": "array", "items": {"type": "string"}}}}})
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "properties": {
+                "rows": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}}
+            },
+        },
+    )
     for rows in ([list(range(MAX_NODES))], [list(range(300))] * 100):  # one array, or many
         error = refusal(form, {"rows": rows})  # every item is also invalid
         assert error.errors == {
@@ -261,8 +303,10 @@ def test_data_right_at_the_hard_limits_is_accepted():
 
 
 def test_more_counts_the_errors_past_the_cap():
-    form = Form("t", {"type": "object", "properties": {"codes": {
-        "type": "array", "items": {"type": "string"}}}})
+    form = Form(
+        "t",
+        {"type": "object", "properties": {"codes": {"type": "array", "items": {"type": "string"}}}},
+    )
     error = refusal(form, {"codes": list(range(MAX_ERRORS + 30))})
     assert messages(error) == MAX_ERRORS
     assert error.more == 30
@@ -271,8 +315,13 @@ def test_more_counts_the_errors_past_the_cap():
 
 
 def test_more_counts_the_size_rules_broken_past_the_cap():
-    form = Form("t", {"type": "object", "properties": {"codes": {
-        "type": "array", "items": {"type": "string", "maxLength": 2}}}})
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "properties": {"codes": {"type": "array", "items": {"type": "string", "maxLength": 2}}},
+        },
+    )
     error = refusal(form, {"codes": ["long" * 1_000] * (MAX_ERRORS + 10)})
     assert messages(error) == MAX_ERRORS
     assert error.more == 10
@@ -280,8 +329,13 @@ def test_more_counts_the_size_rules_broken_past_the_cap():
 
 
 def test_validation_stops_consuming_errors_once_enough_are_counted(monkeypatch):
-    form = Form("t", {"type": "object", "properties": {"codes": {
-        "type": "array", "items": {"type": "string", "enum": ["a"]}}}})
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "properties": {"codes": {"type": "array", "items": {"type": "string", "enum": ["a"]}}},
+        },
+    )
     consumed = 0
     iter_errors = form._validator.iter_errors
 

@@ -8,7 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from engine import FormInvalid, ProcessInstance, TaskNotReady, WorkflowSerializer, WorkflowStateError
+from engine import (
+    FormInvalid,
+    ProcessInstance,
+    TaskNotReady,
+    WorkflowSerializer,
+    WorkflowStateError,
+)
 from processes import DossierStatus
 
 DECLARATION = {"child": {"full_name": "Nguyễn Minh An"}}
@@ -44,7 +50,9 @@ def test_happy_path_walks_the_statuses_with_a_save_between_steps(birth_process):
 
 def test_refusal_ends_with_status_refused(birth_process):
     instance = ProcessInstance.start(birth_process, {})
-    instance = step(instance, "tiep_nhan", {"decision": "refuse", "refusal_reason": "Sai thẩm quyền"})
+    instance = step(
+        instance, "tiep_nhan", {"decision": "refuse", "refusal_reason": "Sai thẩm quyền"}
+    )
     assert instance.is_completed
     assert instance.status() is DossierStatus.REFUSED
 
@@ -52,7 +60,9 @@ def test_refusal_ends_with_status_refused(birth_process):
 def test_supplement_loop_opens_a_new_reception_task(birth_process):
     instance = ProcessInstance.start(birth_process, {})
     first = instance.ready_steps()[0].task_id
-    instance = step(instance, "tiep_nhan", {"decision": "supplement", "missing_documents": ["Giấy chứng sinh"]})
+    instance = step(
+        instance, "tiep_nhan", {"decision": "supplement", "missing_documents": ["Giấy chứng sinh"]}
+    )
     assert instance.status() is DossierStatus.SUPPLEMENT_REQUESTED
     instance = step(instance, "nhan_bo_sung", {"supplemented_documents": ["Giấy chứng sinh"]})
     [again] = instance.ready_steps()

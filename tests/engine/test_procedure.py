@@ -16,7 +16,14 @@ CHECK_FORM = {"test/check": {"type": "object", "properties": {"ok": {"type": "bo
 
 def test_birth_registration_steps_come_from_lanes_and_properties(birth_process):
     steps = birth_process.steps
-    assert set(steps) == {"tiep_nhan", "nhan_bo_sung", "tham_dinh", "phe_duyet", "ky_so", "tra_ket_qua"}
+    assert set(steps) == {
+        "tiep_nhan",
+        "nhan_bo_sung",
+        "tham_dinh",
+        "phe_duyet",
+        "ky_so",
+        "tra_ket_qua",
+    }
     assert steps["tiep_nhan"].role == "tiep_nhan"
     assert steps["tham_dinh"].role == "tham_dinh"  # lane "Công chức tư pháp – hộ tịch"
     assert steps["ky_so"].role == "lanh_dao"
@@ -81,7 +88,9 @@ def test_cache_compiles_each_content_hash_once(birth_sources, monkeypatch):
 
     calls = []
     real = procedure.compile_process
-    monkeypatch.setattr(procedure, "compile_process", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(
+        procedure, "compile_process", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
     cache = ProcessCache()
     digest = content_hash("khai_sinh", birth_sources.bpmn, birth_sources.forms)
     sources = lambda: (birth_sources.bpmn, "khai_sinh", birth_sources.forms)  # noqa: E731

@@ -39,7 +39,9 @@ def run_migrations_online():
     configure_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     configure_args.setdefault("compare_type", True)
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **configure_args)
+        context.configure(
+            connection=connection, target_metadata=target_db.metadata, **configure_args
+        )
         with context.begin_transaction():
             context.run_migrations()
 
