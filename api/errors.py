@@ -105,8 +105,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(FormInvalid)
     def _form_invalid(error: FormInvalid):
-        count = sum(map(len, error.errors.values())) + error.more
-        return payload(422, f"form {error.form_key} has {count} error(s)", error.errors), 422
+        listed = sum(map(len, error.errors.values()))
+        message = f"form {error.form_key} has {listed + error.more} error(s)"
+        if error.more:
+            message += f"; {listed} are listed, {error.more} more are not"
+        return payload(422, message, error.errors), 422
 
     @app.errorhandler(DiagramRejected)
     def _diagram_rejected(error: DiagramRejected):

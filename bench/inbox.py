@@ -29,9 +29,8 @@ def fill_open_tasks(database_url: str, count: int, *, seed: int = 766) -> None:
         now = datetime.now(UTC)
         with cur.copy(
             "COPY tasks (id, dossier_id, agency_id, dossier_code, procedure_code, step, title,"
-            " role,"
-            " form_key, state, assignee_id, budget_days, created_at, claimed_at, due_at,"
-            " calendar_version, data) FROM STDIN"
+            " role, form_key, state, assignee_id, budget_days, created_at, claimed_at,"
+            " changed_at, due_at, calendar_version, data) FROM STDIN"
         ) as copy:
             for _ in range(count):
                 dossier_id, code, agency_id = rng.choice(dossiers)
@@ -54,6 +53,7 @@ def fill_open_tasks(database_url: str, count: int, *, seed: int = 766) -> None:
                         "0.5",
                         created,
                         created if claimed else None,
+                        created,
                         now + timedelta(minutes=rng.randint(-60 * 24 * 10, 60 * 24 * 10)),
                         "VN/bench",
                         "{}",

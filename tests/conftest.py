@@ -203,3 +203,38 @@ def birth_submission(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+# The birth procedure's happy path: (officer, step, form answers, dossier status once done).
+BIRTH_STEPS = [
+    ("h29.01.tiep_nhan", "tiep_nhan", {"decision": "accept"}, 2),
+    ("h29.01.tham_dinh", "tham_dinh", {"assessment": "eligible", "opinion": "Hồ sơ hợp lệ"}, 4),
+    ("h29.01.lanh_dao", "phe_duyet", {"approved": True}, 4),
+    ("h29.01.lanh_dao", "ky_so", {"signed": True, "certificate_serial": "5401A2B3C4"}, 9),
+    (
+        "h29.01.van_thu",
+        "tra_ket_qua",
+        {"delivery": "counter", "receiver_name": "Trần Thị Bình"},
+        10,
+    ),
+]
+
+
+def receive(as_officer, username: str = "h29.01.tiep_nhan", **overrides) -> dict:
+    """Returns a new birth dossier, received over HTTP by a reception officer."""
+    response = as_officer(username).post("/api/dossiers", json=birth_submission(**overrides))
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def appraisal_task(as_officer) -> tuple[dict, str]:
+    """Returns a new dossier, accepted at reception, and the id of its open appraisal task."""
+    dossier = receive(as_officer)
+    reception = dossier["tasks"][0]["id"]
+    officer = as_officer("h29.01.tiep_nhan")
+    assert officer.post(f"/api/tasks/{reception}/claim").status_code == 200
+    done = officer.post(f"/api/tasks/{reception}/complete", json={"data": {"decision": "accept"}})
+    assert done.status_code == 200, done.json
+    [task] = done.json["next_tasks"]
+    assert task["step"] == "tham_dinh"
+    return dossier, task["id"]

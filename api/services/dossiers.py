@@ -53,10 +53,11 @@ def receive_dossier(
     try:
         process.form(procedure.declaration_form).validate(data)
     except FormInvalid as exc:
-        count = sum(map(len, exc.errors.values())) + exc.more
-        raise Invalid(
-            f"the declaration has {count} error(s)", field_errors("data", exc.errors)
-        ) from None
+        listed = sum(map(len, exc.errors.values()))
+        message = f"the declaration has {listed + exc.more} error(s)"
+        if exc.more:
+            message += f"; {listed} are listed, {exc.more} more are not"
+        raise Invalid(message, field_errors("data", exc.errors)) from None
 
     clock_started_at = op.calendar.clock_start(op.at)
     sequence = next_sequence(actor.agency_id, op.at.astimezone(TIMEZONE).date())

@@ -113,25 +113,23 @@ def get_task(actor: Actor, task_id: str) -> Task:
 def claim_task(actor: Actor, task_id: str) -> dict[str, Any]:
     """Returns the task, now held by the actor; Conflict when another officer holds it.
 
-    The task's row is locked first and the clock read after, so a claim that waited for a
-    release is logged after it."""
-    task = lock_task(task_id, actor.agency_id) if _valid_id(task_id) else None
-    if task is None:
-        raise not_found("task")
+    One conditional UPDATE decides every race. If it had to wait for another change to the
+    task (a release), its time is the later of its clock reading and that change's, so the
+    timeline never shows the claim before what it waited for."""
+    op = operation()
+    if _valid_id(task_id):
+        claimed = claim(
+            task_id, actor.agency_id, actor.roles, actor.officer_id, actor.username, op.at
+        )
+        if claimed is not None:
+            db.session.commit()
+            return _with_overdue(claimed, op.at)
+    task = get_task(actor, task_id)  # NotFound outside the actor's agency
     if task.role not in actor.roles:
         raise Forbidden(f"this task needs role {task.role}")
     if task.state == TaskState.CLAIMED.value and task.assignee_id == actor.officer_id:
-        db.session.rollback()
-        return _with_overdue(task, operation().at)  # already held: claiming is idempotent
-    if task.state != TaskState.OPEN.value:
-        raise _not_available(task)
-    op = operation()
-    claimed = claim(task.id, actor.agency_id, actor.roles, actor.officer_id, actor.username, op.at)
-    if claimed is None:  # only where rows cannot lock; the lock above decides on PostgreSQL
-        db.session.rollback()
-        raise Conflict("the task changed meanwhile; reload and try again")
-    db.session.commit()
-    return _with_overdue(claimed, op.at)
+        return task_summary(task, op.at)  # already held by the actor: claiming is idempotent
+    raise _not_available(task)
 
 
 def release_task(actor: Actor, task_id: str, reason: str = "") -> dict[str, Any]:
@@ -144,7 +142,7 @@ def release_task(actor: Actor, task_id: str, reason: str = "") -> dict[str, Any]
     if task.assignee_id != actor.officer_id and not actor.is_leader:
         raise Forbidden("only the officer holding the task, or a leader, may release it")
     op = operation()
-    released = release(task.id, task.assignee_id)
+    released = release(task.id, task.assignee_id, op.at)
     if released is None:
         db.session.rollback()
         raise Conflict("the task changed meanwhile; reload and try again")
@@ -220,7 +218,7 @@ def release_all_held_by(actor: Actor, officer_id: int, reason: str) -> int:
     ).all()
     released = 0
     for task_id, dossier_id, agency_id, step, username in held:
-        if release(task_id, officer_id) is None:
+        if release(task_id, officer_id, op.at) is None:
             continue
         released += 1
         log_event(

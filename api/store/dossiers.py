@@ -150,6 +150,7 @@ def write_transition(
             "p_holder": by.officer_id,
             "state": TaskState.COMPLETED.value,
             "completed_at": at,
+            "changed_at": at,
             "completed_by_id": by.officer_id,
             "submitted": submitted,
         },
@@ -200,7 +201,7 @@ def claim(task_id: str, agency_id: int, roles, officer_id: int, username: str, a
     )
 
 
-def release(task_id: str, holder_id: int) -> Row | None:
+def release(task_id: str, holder_id: int, at: datetime) -> Row | None:
     """Returns the task row back in the open pool, or None when `holder_id` no longer holds it."""
     return (
         connection()
@@ -247,6 +248,7 @@ def _task_row(dossier: DossierRef, task, at: datetime) -> dict[str, Any]:
         "budget_days": step.budget_days,
         "created_at": at,
         "claimed_at": None,
+        "changed_at": at,
         "completed_at": None,
         "completed_by_id": None,
         "due_at": task.due_at,

@@ -190,6 +190,10 @@ class Task(db.Model):
     budget_days: Mapped[Decimal] = mapped_column(Numeric(6, 3))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # When the task last changed hands (opened, claimed, released, completed, cancelled). A
+    # claim that waited for another change to this row takes its time as the later of its
+    # own clock reading and this, so the log never shows it before what it waited for.
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Row
 
 from processes import OPEN_TASK_STATES, EventAction, TaskState
@@ -97,7 +97,8 @@ class PortableWriter:
                 return False
         if write.cancelled:
             connection().execute(
-                _CANCEL_TASKS, {"p_ids": write.cancelled, "completed_at": write.at}
+                _CANCEL_TASKS,
+                {"p_ids": write.cancelled, "completed_at": write.at, "changed_at": write.at},
             )
         if write.opened:
             connection().execute(TASKS.insert(), write.opened)
@@ -201,6 +202,7 @@ _CANCEL_TASKS = (
 _SAVE_DOSSIER = DOSSIERS.update().where(
     DOSSIERS.c.id == bindparam("p_id"), DOSSIERS.c.version == bindparam("p_version")
 )
+_CLAIM_AT = func.max(bindparam("claimed_at", type_=TASKS.c.claimed_at.type), TASKS.c.changed_at)
 _CLAIM = (
     TASKS.update()
     .where(
@@ -213,7 +215,8 @@ _CLAIM = (
         state=TaskState.CLAIMED.value,
         assignee_id=bindparam("assignee_id"),
         assignee_username=bindparam("assignee_username"),
-        claimed_at=bindparam("claimed_at"),
+        claimed_at=_CLAIM_AT,
+        changed_at=_CLAIM_AT,
     )
     .returning(*TASK_COLUMNS)
 )
@@ -224,14 +227,15 @@ _PG_STEP = text(
     f"""
     WITH done AS (
         UPDATE tasks
-        SET state = 'completed', completed_at = :completed_at,
+        SET state = 'completed', completed_at = :completed_at, changed_at = :completed_at,
             completed_by_id = CAST(:completed_by_id AS integer),
             submitted = CAST(:submitted AS jsonb)
         WHERE id = CAST(:completed_id AS varchar) AND state = 'claimed'
           AND assignee_id = CAST(:completed_holder AS integer)
         RETURNING id
     ), cancelled AS (
-        UPDATE tasks SET state = 'cancelled', completed_at = :cancelled_at
+        UPDATE tasks SET state = 'cancelled', completed_at = :cancelled_at,
+                         changed_at = :cancelled_at
         WHERE id = ANY(CAST(:cancelled AS varchar[]))
     ), opened AS (
         INSERT INTO tasks ({_TASK_NAMES})
@@ -270,7 +274,9 @@ _PG_CLAIM = (
         WITH claimed AS (
             UPDATE tasks
             SET state = 'claimed', assignee_id = :assignee_id,
-                assignee_username = :assignee_username, claimed_at = :claimed_at
+                assignee_username = :assignee_username,
+                claimed_at = GREATEST(:claimed_at, changed_at),
+                changed_at = GREATEST(:claimed_at, changed_at)
             WHERE id = :p_task_id AND agency_id = :p_agency_id AND state = 'open'
               AND role = ANY(CAST(:p_roles AS varchar[]))
             RETURNING {_TASK_NAMES}

@@ -137,6 +137,19 @@ def test_thousands_of_form_errors_give_a_bounded_answer(app, officers, as_office
     )
     assert_error_shape(response, 422)
     assert sum(map(len, response.json["errors"].values())) <= 60
+
+
+def test_errors_past_the_cap_are_counted_not_listed(app, officers, as_officer):
+    declaration = birth_declaration()
+    declaration["documents"] = [{"name": 5, "kind": "?", "count": -1}] * 30
+    response = as_officer("h29.01.tiep_nhan").post(
+        "/api/dossiers", json=birth_submission(data=declaration)
+    )
+    assert_error_shape(response, 422)
+    listed = sum(map(len, response.json["errors"].values()))
+    assert listed <= 50
+    assert f"{listed} are listed" in response.json["message"]
+    assert "more are not" in response.json["message"]
     assert dossier_count(app) == 0
 
 

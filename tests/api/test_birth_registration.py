@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import birth_submission
+from tests.conftest import BIRTH_STEPS, birth_submission
 
-STEPS = [
-    # (username, step, form answers, dossier status once the step is done)
-    ("h29.01.tiep_nhan", "tiep_nhan", {"decision": "accept"}, 2),
-    ("h29.01.tham_dinh", "tham_dinh", {"assessment": "eligible", "opinion": "Hồ sơ hợp lệ"}, 4),
-    ("h29.01.lanh_dao", "phe_duyet", {"approved": True}, 4),
-    ("h29.01.lanh_dao", "ky_so", {"signed": True, "certificate_serial": "5401A2B3C4"}, 9),
-    (
-        "h29.01.van_thu",
-        "tra_ket_qua",
-        {"delivery": "counter", "receiver_name": "Trần Thị Bình"},
-        10,
-    ),
-]
+STEPS = BIRTH_STEPS
 
 
 def submit(as_officer) -> dict:

@@ -7,16 +7,10 @@ from __future__ import annotations
 import pytest
 
 from api.store import db
-from tests.conftest import birth_submission
+from tests.conftest import appraisal_task, receive
 
 RECEPTIONIST = "h29.01.tiep_nhan"
 SAME_INSTANT_DOSSIERS = 9
-
-
-def receive(as_officer) -> dict:
-    response = as_officer(RECEPTIONIST).post("/api/dossiers", json=birth_submission())
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 def walk_inbox(officer, limit: int) -> list[dict]:
@@ -34,17 +28,9 @@ def walk_inbox(officer, limit: int) -> list[dict]:
             return items
 
 
-def appraisal_task(as_officer) -> str:
+def appraisal(as_officer) -> str:
     """Returns the id of a new dossier's open appraisal (tham_dinh) task."""
-    dossier = receive(as_officer)
-    reception = dossier["tasks"][0]["id"]
-    officer = as_officer(RECEPTIONIST)
-    assert officer.post(f"/api/tasks/{reception}/claim").status_code == 200
-    done = officer.post(f"/api/tasks/{reception}/complete", json={"data": {"decision": "accept"}})
-    assert done.status_code == 200, done.json
-    [task] = done.json["next_tasks"]
-    assert task["step"] == "tham_dinh"
-    return task["id"]
+    return appraisal_task(as_officer)[1]
 
 
 def ids(items: list[dict]) -> list[str]:
@@ -79,7 +65,7 @@ def test_inbox_pages_return_each_task_once_when_due_times_tie(app, as_officer, c
 
 
 def test_inbox_shows_my_claimed_tasks_and_hides_tasks_others_claimed(as_officer):
-    mine, theirs, free = (appraisal_task(as_officer) for _ in range(3))
+    mine, theirs, free = (appraisal(as_officer) for _ in range(3))
     me, colleague = as_officer("h29.01.tham_dinh"), as_officer("h29.01.tham_dinh2")
     assert me.post(f"/api/tasks/{mine}/claim").status_code == 200
     assert colleague.post(f"/api/tasks/{theirs}/claim").status_code == 200
@@ -98,7 +84,7 @@ def test_inbox_shows_my_claimed_tasks_and_hides_tasks_others_claimed(as_officer)
 
 def test_my_claimed_task_stays_in_my_inbox_across_pages(as_officer, clock):
     # Claimed tasks keep their place in due order: paging does not drop the holder's own.
-    tasks = [appraisal_task(as_officer) for _ in range(3)]
+    tasks = [appraisal(as_officer) for _ in range(3)]
     me = as_officer("h29.01.tham_dinh")
     assert me.post(f"/api/tasks/{tasks[1]}/claim").status_code == 200
     walked = walk_inbox(me, limit=1)

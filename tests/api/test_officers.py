@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import birth_submission
+from tests.conftest import appraisal_task
 
 RECEPTIONIST = "h29.01.tiep_nhan"
 LEAVING = "h29.01.tham_dinh"
@@ -20,14 +20,8 @@ def deactivate(app, username: str) -> dict:
 
 def appraisal(as_officer) -> tuple[str, str]:
     """Returns a new dossier's code and its open appraisal task."""
-    dossier = as_officer(RECEPTIONIST).post("/api/dossiers", json=birth_submission()).json
-    reception = dossier["tasks"][0]["id"]
-    officer = as_officer(RECEPTIONIST)
-    assert officer.post(f"/api/tasks/{reception}/claim").status_code == 200
-    done = officer.post(f"/api/tasks/{reception}/complete", json={"data": {"decision": "accept"}})
-    assert done.status_code == 200, done.json
-    [task] = done.json["next_tasks"]
-    return dossier["code"], task["id"]
+    dossier, task_id = appraisal_task(as_officer)
+    return dossier["code"], task_id
 
 
 def test_a_deactivated_officers_token_is_refused(app, as_officer):

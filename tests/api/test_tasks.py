@@ -2,29 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import birth_submission
-
-
-def submit(as_officer, username="h29.01.tiep_nhan") -> dict:
-    response = as_officer(username).post("/api/dossiers", json=birth_submission())
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def appraisal_task(as_officer) -> tuple[dict, str]:
-    dossier = submit(as_officer)
-    reception = dossier["tasks"][0]["id"]
-    officer = as_officer("h29.01.tiep_nhan")
-    assert officer.post(f"/api/tasks/{reception}/claim").status_code == 200
-    assert (
-        officer.post(
-            f"/api/tasks/{reception}/complete", json={"data": {"decision": "accept"}}
-        ).status_code
-        == 200
-    )
-    dossier = officer.get(f"/api/dossiers/{dossier['code']}").json
-    [task] = [t for t in dossier["tasks"] if t["state"] == "open"]
-    return dossier, task["id"]
+from tests.conftest import appraisal_task, receive
 
 
 def test_claim_by_a_second_officer_is_409_naming_the_holder(as_officer):
@@ -127,7 +105,7 @@ def test_inbox_sorts_by_due_date_and_pages_with_a_cursor(as_officer, clock):
     codes = []
     for hour in (9, 10, 11, 14):
         clock.set(2026, 3, 2, hour, 0)
-        codes.append(submit(as_officer)["code"])
+        codes.append(receive(as_officer)["code"])
     officer = as_officer("h29.01.tiep_nhan")
     first = officer.get("/api/tasks?limit=3").json
     assert [t["dossier_code"] for t in first["items"]] == codes[:3]
@@ -137,7 +115,7 @@ def test_inbox_sorts_by_due_date_and_pages_with_a_cursor(as_officer, clock):
 
 
 def test_inbox_filters_overdue_and_procedure(as_officer, clock):
-    submit(as_officer)
+    receive(as_officer)
     officer = as_officer("h29.01.tiep_nhan")
     assert officer.get("/api/tasks?overdue=true").json["items"] == []
     clock.set(2026, 3, 3, 9, 0)  # the reception step (1 hour) is long overdue

@@ -8,16 +8,10 @@ import pytest
 from sqlalchemy import delete, insert, select
 
 from api.store import Dossier, Event, db
-from tests.conftest import birth_submission
+from tests.conftest import appraisal_task, receive
 
 RECEPTIONIST = "h29.01.tiep_nhan"
 EVENTS = Event.__table__
-
-
-def receive(as_officer) -> dict:
-    response = as_officer(RECEPTIONIST).post("/api/dossiers", json=birth_submission())
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 def timeline(as_officer, code: str) -> list[dict]:
@@ -28,14 +22,8 @@ def timeline(as_officer, code: str) -> list[dict]:
 
 def appraisal(as_officer) -> tuple[str, str]:
     """Returns a new dossier's code and its open appraisal task."""
-    dossier = receive(as_officer)
-    reception = dossier["tasks"][0]["id"]
-    officer = as_officer(RECEPTIONIST)
-    assert officer.post(f"/api/tasks/{reception}/claim").status_code == 200
-    done = officer.post(f"/api/tasks/{reception}/complete", json={"data": {"decision": "accept"}})
-    assert done.status_code == 200, done.json
-    [task] = done.json["next_tasks"]
-    return dossier["code"], task["id"]
+    dossier, task_id = appraisal_task(as_officer)
+    return dossier["code"], task_id
 
 
 def events_of(entries: list[dict], task_id: str) -> list[tuple[str, str | None]]:
