@@ -38,6 +38,10 @@ def serve(host, port, workers, timeout):
             # Our own request log replaces gunicorn's access log (see api/logs.py).
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
+            # gunicorn's control socket lives at one path per user: two servers on one machine
+            # (a test beside `make serve`) would fight over it, and nothing here uses it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return create_app()
