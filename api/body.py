@@ -3,15 +3,16 @@
 What both databases store the same way is all we accept, so SQLite and PostgreSQL never
 disagree on a request: no NUL characters (PostgreSQL refuses them, SQLite stores them), no
 lone surrogates (not encodable as UTF-8), no integers longer than `MAX_INT_DIGITS` digits, no
-NaN or Infinity, no nesting deeper than `MAX_DEPTH`, JSON only under a JSON content type, and
-no body over the app's MAX_CONTENT_LENGTH, whether its length was announced or it came
-chunked. Each refusal is a clear 4xx in the one error shape, in time bounded by the body's
-size.
+NaN, Infinity or numbers that overflow to it, no nesting deeper than `MAX_DEPTH`, JSON only
+under a JSON content type, and no body over the app's MAX_CONTENT_LENGTH, whether its length
+was announced or it came chunked. Each refusal is a clear 4xx in the one error shape, in time
+bounded by the body's size.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -40,6 +41,13 @@ def _parse_int(digits: str) -> int:
     return int(digits)
 
 
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to infinity, which JSON cannot carry
+        raise _refuse(422, f"the number {text[:40]} is out of range")
+    return value
+
+
 def _parse_constant(name: str) -> Any:
     raise _refuse(422, f"{name} is not a JSON number")
 
@@ -57,7 +65,9 @@ def read_json_body() -> Any:
     except UnicodeDecodeError:
         raise _refuse(400, "the request body is not UTF-8") from None
     try:
-        value = json.loads(text, parse_int=_parse_int, parse_constant=_parse_constant)
+        value = json.loads(
+            text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
+        )
     except RecursionError:
         raise _refuse(422, f"the body is nested more than {MAX_DEPTH} levels deep") from None
     except json.JSONDecodeError as exc:

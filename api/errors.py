@@ -7,6 +7,7 @@ the HTTP layer picks a status code for an error.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
@@ -27,6 +28,7 @@ from .services import (
     from_database_error,
 )
 
+_LOG = logging.getLogger("motcua.database")
 STATUS_OF: dict[type[DomainError], int] = {
     Invalid: 422,
     Forbidden: 403,
@@ -126,7 +128,7 @@ def register_error_handlers(app: Flask) -> None:
         domain = from_database_error(error)
         if domain is None:
             raise error
-        app.logger.warning("database fault: %s", error.__class__.__name__)
+        _LOG.warning("database fault: %s", error.__class__.__name__)
         return domain_response(domain)
 
     @app.errorhandler(HTTPException)

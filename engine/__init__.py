@@ -24,6 +24,7 @@ from .transitions import (
     OpenedTask,
     PlannedEvent,
     TransitionPlan,
+    before_act,
     json_safe,
     plan_transition,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "WorkflowSerializer",
     "WorkflowStateError",
     "WorkingCalendar",
+    "before_act",
     "compile_process",
     "content_hash",
     "json_safe",

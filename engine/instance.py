@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,9 @@ from .scripting import SCRIPT_ENGINE
 from .serializer import WorkflowSerializer
 
 _SERIALIZER = WorkflowSerializer()
+# Where a task's due date lives in the workflow state (internal data is not inherited by the
+# tasks that follow, and the serializer saves it).
+DUE_KEY = "motcua:due_at"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,21 @@ class ProcessInstance:
             if step is not None:
                 ready.append(ReadyStep(task.id, step))
         return ready
+
+    def open_due_dates(self) -> dict[str, datetime | None]:
+        """Returns the ready human tasks' ids with the due date recorded for each when it opened
+        (None for a task opened before due dates were recorded in the state)."""
+        due = {}
+        for task in self.workflow.get_tasks(state=TaskState.READY):
+            if task.task_spec.name in self.process.steps:
+                recorded = task.internal_data.get(DUE_KEY)
+                due[str(task.id)] = datetime.fromisoformat(recorded) if recorded else None
+        return due
+
+    def record_due(self, task_id: UUID, due_at: datetime) -> None:
+        """Keeps a ready task's due date in the workflow state, saved with it: whoever restores
+        the workflow later knows every open task's due date without asking the database."""
+        self._ready_task(task_id).internal_data[DUE_KEY] = due_at.isoformat()
 
     def task_data(self, task_id: UUID) -> dict[str, Any]:
         """Returns the data a ready task holds (what its form starts from)."""

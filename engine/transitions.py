@@ -3,10 +3,12 @@
 Every change to a running dossier (received, a step completed; later a timer fired, a
 message delivered) follows one path: lock → restore → act → plan → write. This module is the
 plan: given where the dossier stood before (its status and its open tasks with their due
-dates) and the workflow after the act, it lists the tasks opened (with due dates from the
-calendar), cancelled and still open, the new status, the next due time, the saved state and
-the events to log. The API layer writes the plan in one transaction; nothing here reads a
-clock, a database or the app.
+dates, read from the restored workflow by `before_act`) and the workflow after the act, it lists
+the tasks opened (with due dates from the calendar), cancelled and still open, the new status,
+the next due time, the state to save and the events to log. Each opened task's due date is
+recorded in the workflow itself, so the saved state is the one source of truth for what is
+open and when it is due. The API layer writes the plan in one transaction; nothing here reads
+a clock, a database or the app.
 """
 
 from __future__ import annotations
@@ -28,7 +30,16 @@ class Before:
     """Where a dossier stood before the act: its status and its open tasks' due dates."""
 
     status: int | None
-    open_tasks: Mapping[str, datetime] = field(default_factory=dict)
+    open_tasks: Mapping[str, datetime | None] = field(default_factory=dict)
+
+    @property
+    def missing_due_dates(self) -> list[str]:
+        """Returns the open tasks whose due date the workflow state does not carry."""
+        return [task_id for task_id, due in self.open_tasks.items() if due is None]
+
+    def with_due_dates(self, due_dates: Mapping[str, datetime]) -> Before:
+        """Returns a copy with the due dates given filled in."""
+        return Before(self.status, {**self.open_tasks, **due_dates})
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,13 @@ class TransitionPlan:
     events: tuple[PlannedEvent, ...]
 
 
+def before_act(instance: ProcessInstance, status: int | None) -> Before:
+    """Returns where a restored workflow stands, before the act: its open tasks with their
+    recorded due dates. A task opened before due dates were recorded has none here; the
+    caller fills those in (`Before.missing_due_dates`)."""
+    return Before(status=status, open_tasks=instance.open_due_dates())
+
+
 def plan_transition(
     instance: ProcessInstance,
     before: Before,
@@ -95,11 +113,14 @@ def plan_transition(
         for task_id, step in ready.items()
         if task_id not in before.open_tasks
     )
+    for task in opened:
+        instance.record_due(UUID(task.id), task.due_at)
     still_open = tuple(task_id for task_id in ready if task_id in before.open_tasks)
     cancelled = tuple(
         sorted(set(before.open_tasks) - set(ready) - ({completed} if completed else set()))
     )
-    due_dates = [task.due_at for task in opened] + [before.open_tasks[t] for t in still_open]
+    due_dates = [task.due_at for task in opened]
+    due_dates += [due for t in still_open if (due := before.open_tasks[t]) is not None]
     status = instance.status()
     status_after = int(status) if status is not None else before.status
     event = PlannedEvent(

@@ -24,7 +24,8 @@ def create_dossier(body):
         channel=body["channel"],
         data=body["data"],
     )
-    return describe_dossier(actor, transition.dossier.code)
+    # the answer describes the dossier as of its receipt: one clock reading per request
+    return describe_dossier(actor, transition.dossier.code, transition.plan_at)
 
 
 @blp.route("/<string:code>")

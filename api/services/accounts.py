@@ -19,7 +19,7 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 def create_agency(op: Operation, *, code: str, name: str, kind: str) -> Agency:
     """Returns a new agency added to the session; Conflict on a duplicate code."""
-    if not _AGENCY_CODE.match(code):
+    if not _AGENCY_CODE.fullmatch(code):
         raise Invalid("invalid agency code", {"code": ["capital letters, digits and dots"]})
     kinds = [k.value for k in AgencyKind]
     if kind not in kinds:
@@ -39,7 +39,7 @@ def create_officer(
 ) -> Officer:
     """Returns a new officer of an agency holding the roles given; Invalid or Conflict on bad
     input."""
-    if not _USERNAME.match(username):
+    if not _USERNAME.fullmatch(username):
         raise Invalid("invalid username", {"username": ["lowercase letters, digits, . _ -"]})
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:

@@ -3,6 +3,7 @@ one of the actor's agency with its tasks and timeline."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -108,11 +109,11 @@ def get_dossier(actor: Actor, code: str) -> Dossier:
     return dossier
 
 
-def describe_dossier(actor: Actor, code: str) -> Dossier:
+def describe_dossier(actor: Actor, code: str, at: datetime | None = None) -> Dossier:
     """Returns a dossier of the actor's agency with its `tasks` (oldest first, each saying
-    whether it is overdue) and its `timeline` attached."""
+    whether it is overdue at `at`: the operation's instant, or now) and its `timeline`."""
     dossier = get_dossier(actor, code)
-    at = operation().at
+    at = at or operation().at
     dossier.tasks = [task_summary(task, at) for task in dossier_tasks(dossier)]
     dossier.timeline = dossier_timeline(dossier)
     return dossier

@@ -13,11 +13,11 @@ from uuid import UUID
 from sqlalchemy import literal, or_, select, tuple_
 from sqlalchemy.orm import undefer
 
-from engine import Before
 from processes import OPEN_TASK_STATES, EventAction, TaskState
 
 from ..store import (
     TASK_COLUMNS,
+    Officer,
     Task,
     UtcDateTime,
     claim,
@@ -31,7 +31,7 @@ from .actor import Actor
 from .errors import Conflict, Forbidden, Invalid, not_found
 from .procedures import compiled_version
 from .runtime import operation
-from .transitions import Act, Transition, acting, apply, restore
+from .transitions import Act, Transition, acting, apply, restore, standing
 
 # Inbox cursors carry a due time; one outside these years is not one we issued.
 _CURSOR_YEARS = range(2000, 2200)
@@ -129,6 +129,9 @@ def claim_task(actor: Actor, task_id: str) -> dict[str, Any]:
         raise Forbidden(f"this task needs role {task.role}")
     if task.state == TaskState.CLAIMED.value and task.assignee_id == actor.officer_id:
         return task_summary(task, op.at)  # already held by the actor: claiming is idempotent
+    if task.state == TaskState.OPEN.value and not _is_active(actor):
+        # deactivated after this request's token was checked (or within the token cache)
+        raise Forbidden(f"officer {actor.username} is deactivated")
     raise _not_available(task)
 
 
@@ -183,9 +186,9 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any]) -> Completio
     if task.state != TaskState.CLAIMED.value or task.assignee_id != actor.officer_id:
         raise Conflict("claim the task before completing it")
     op = operation()
-    before = Before(status=dossier.status, open_tasks=locked.open_tasks)
     with acting():
         instance = restore(dossier)
+        before = standing(instance, dossier.status)
         instance.complete(UUID(task.id), data)
     act = Act(
         EventAction.COMPLETED.value,
@@ -209,13 +212,13 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any]) -> Completio
 def release_all_held_by(actor: Actor, officer_id: int, reason: str) -> int:
     """Returns how many tasks an officer held that went back to the open pool (the officer
     left or was deactivated); one event each, in the caller's transaction."""
-    op = operation()
     held = db.session.execute(
         select(Task.id, Task.dossier_id, Task.agency_id, Task.step, Task.assignee_username)
         .where(Task.assignee_id == officer_id, Task.state == TaskState.CLAIMED.value)
         .order_by(Task.id)
         .with_for_update()
     ).all()
+    op = operation()  # after the rows are locked
     released = 0
     for task_id, dossier_id, agency_id, step, username in held:
         if release(task_id, officer_id, op.at) is None:
@@ -252,11 +255,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         due = datetime.fromisoformat(due_at)
         if due.tzinfo is None or not isinstance(task_id, str) or due.year not in _CURSOR_YEARS:
             raise ValueError("not a cursor we issued")
+        if len(task_id) != 36 or str(UUID(task_id)) != task_id:
+            raise ValueError("not a task id")  # also keeps NUL and surrogates from the query
         due.utcoffset()  # an offset that overflows the date raises here, not in the query
         due.astimezone(UTC)
         return due, task_id
     except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise Invalid("the cursor is not valid", {"cursor": ["not a cursor we issued"]}) from None
+
+
+def _is_active(actor: Actor) -> bool:
+    return bool(db.session.scalar(select(Officer.active).where(Officer.id == actor.officer_id)))
 
 
 def _with_overdue(row, at: datetime) -> dict[str, Any]:

@@ -13,14 +13,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import Before, ProcessInstance, TaskNotReady, TransitionPlan, plan_transition
+from engine import (
+    Before,
+    ProcessInstance,
+    TaskNotReady,
+    TransitionPlan,
+    before_act,
+    plan_transition,
+)
 from engine.serializer import SPIFF_SERIALIZER_VERSION
 
-from ..store import DossierRef, ProcedureVersion, Writer, db, task_rows, write_transition
+from ..store import (
+    DossierRef,
+    ProcedureVersion,
+    Writer,
+    db,
+    due_dates,
+    task_rows,
+    write_transition,
+)
 from .actor import Actor
 from .errors import Conflict, Invalid
 from .procedures import compiled_version
@@ -45,6 +61,7 @@ class Transition:
     dossier: DossierRef
     plan: TransitionPlan
     open_tasks: list[dict[str, Any]]
+    plan_at: datetime  # the operation's instant
 
 
 def restore(dossier: DossierRef) -> ProcessInstance:
@@ -58,6 +75,16 @@ def restore(dossier: DossierRef) -> ProcessInstance:
         dossier.workflow_state,
         saved_spec=saved_spec,
     )
+
+
+def standing(instance: ProcessInstance, status: int | None) -> Before:
+    """Returns where a restored workflow stands before the act: its status and its open tasks
+    with their due dates, as its saved state records them (a state saved before due dates were
+    recorded there has them filled in from the task rows)."""
+    before = before_act(instance, status)
+    if before.missing_due_dates:
+        before = before.with_due_dates(due_dates(before.missing_due_dates))
+    return before
 
 
 @contextmanager
@@ -106,4 +133,4 @@ def apply(
     open_rows.sort(key=lambda row: (row["due_at"], row["id"]))
     for row in open_rows:
         row["overdue"] = row["due_at"] < op.at
-    return Transition(dossier, plan, open_rows)
+    return Transition(dossier, plan, open_rows, op.at)

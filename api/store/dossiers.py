@@ -13,7 +13,7 @@ the ORM's unit of work costs more CPU than the engine step it wraps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ from .writes import (
     DossierRef,
     StepWrite,
     connection,
+    later_of_changed,
     writer,
 )
 
@@ -51,11 +52,10 @@ class Writer:
 
 @dataclass
 class LockedTask:
-    """A task row and its dossier, both locked, with the dossier's open tasks' due dates."""
+    """A task row and its dossier, both locked."""
 
     task: Row
     dossier: DossierRef
-    open_tasks: dict[str, datetime] = field(default_factory=dict)
 
 
 def next_sequence(agency_id: int, day: date) -> int:
@@ -78,13 +78,12 @@ def lock_task_and_dossier(task_id: str, agency_id: int) -> LockedTask | None:
     """Returns a task of the agency and its dossier, both rows locked for the transaction:
     the dossier (so no other step of it runs at once), then the task (so no claim or release
     slips in). PostgreSQL re-reads both rows once the locks are granted."""
-    locked = writer().lock(task_id, agency_id)
-    if locked is None:
+    row = writer().lock(task_id, agency_id)
+    if row is None:
         return None
-    row, open_tasks = locked
     values = row._mapping
     dossier = DossierRef(**{name: values[f"d__{name}"] for name in DOSSIER_LOCK_COLUMNS})
-    return LockedTask(row, dossier, dict(open_tasks))
+    return LockedTask(row, dossier)
 
 
 def lock_task(task_id: str, agency_id: int) -> Row | None:
@@ -178,6 +177,14 @@ def write_transition(
     return write.opened
 
 
+def due_dates(task_ids: list[str]) -> dict[str, datetime]:
+    """Returns the due dates of tasks by id (for workflow states that do not carry them)."""
+    if not task_ids:
+        return {}
+    rows = connection().execute(select(TASKS.c.id, TASKS.c.due_at).where(TASKS.c.id.in_(task_ids)))
+    return {task_id: due_at for task_id, due_at in rows}
+
+
 def task_rows(task_ids: list[str]) -> list[dict[str, Any]]:
     """Returns task rows by id (no order)."""
     if not task_ids:
@@ -217,6 +224,7 @@ def release(task_id: str, holder_id: int, at: datetime) -> Row | None:
                 assignee_id=None,
                 assignee_username=None,
                 claimed_at=None,
+                changed_at=later_of_changed(at),
             )
             .returning(*TASK_COLUMNS)
         )

@@ -16,15 +16,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, case, exists, select, text
 from sqlalchemy.engine import Row
 
 from processes import OPEN_TASK_STATES, EventAction, TaskState
 
 from .database import db
-from .models import Dossier, Event, Task
+from .models import Dossier, Event, Officer, Task
 
 TASKS, DOSSIERS, EVENTS = Task.__table__, Dossier.__table__, Event.__table__
+OFFICERS = Officer.__table__
 TASK_COLUMNS = tuple(TASKS.c)
 # Hand-written SQL names every column: `*` would tie results to the table's physical column
 # order (a later ALTER TABLE appends) and would write NULL over a new column's default.
@@ -66,18 +67,13 @@ class PortableWriter:
     """Writes with plain statements (any database SQLAlchemy speaks; SQLite runs every
     transaction as BEGIN IMMEDIATE, so writers are serialized from their first read)."""
 
-    def lock(self, task_id: str, agency_id: int) -> tuple[Row, list[tuple[str, datetime]]] | None:
-        """Returns the task joined with its dossier's write columns (`d__` prefix), locked,
-        and the dossier's open tasks as (id, due_at)."""
-        row = (
+    def lock(self, task_id: str, agency_id: int) -> Row | None:
+        """Returns the task joined with its dossier's write columns (`d__` prefix), locked."""
+        return (
             connection()
             .execute(_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id})
             .one_or_none()
         )
-        if row is None:
-            return None
-        open_tasks = connection().execute(_OPEN_TASKS, {"p_dossier_id": row.d__id}).all()
-        return row, [(task_id, due_at) for task_id, due_at in open_tasks]
 
     def lock_task(self, task_id: str, agency_id: int) -> Row | None:
         """Returns a task of the agency, its row locked until the transaction ends."""
@@ -97,8 +93,7 @@ class PortableWriter:
                 return False
         if write.cancelled:
             connection().execute(
-                _CANCEL_TASKS,
-                {"p_ids": write.cancelled, "completed_at": write.at, "changed_at": write.at},
+                _CANCEL_TASKS, {"p_ids": write.cancelled, "cancelled_at": write.at}
             )
         if write.opened:
             connection().execute(TASKS.insert(), write.opened)
@@ -127,16 +122,12 @@ class PortableWriter:
 class PostgresWriter(PortableWriter):
     """Locks, writes a step and claims, each in one statement."""
 
-    def lock(self, task_id: str, agency_id: int) -> tuple[Row, list[tuple[str, datetime]]] | None:
-        row = (
+    def lock(self, task_id: str, agency_id: int) -> Row | None:
+        return (
             connection()
             .execute(_PG_LOCK, {"p_task_id": task_id, "p_agency_id": agency_id})
             .one_or_none()
         )
-        if row is None:
-            return None
-        # json_agg gives the due dates as ISO text with their offset.
-        return row, [(task_id, datetime.fromisoformat(due)) for task_id, due in row.d__open_tasks]
 
     def apply(self, write: StepWrite) -> bool:
         completed = write.completed or {}
@@ -194,15 +185,37 @@ _COMPLETE_TASK = TASKS.update().where(
     TASKS.c.state == TaskState.CLAIMED.value,
     TASKS.c.assignee_id == bindparam("p_holder"),
 )
+
+
+def _later_of(name: str):
+    """Returns `:name` or the row's changed_at, whichever is later: a change that waited for
+    another one to the same row is never timed before it."""
+    at = bindparam(name, type_=TASKS.c.changed_at.type)
+    return case((TASKS.c.changed_at > at, TASKS.c.changed_at), else_=at)
+
+
+def later_of_changed(at: datetime):
+    """Returns `at` or the row's changed_at, whichever is later (for a statement built per call)."""
+    value = bindparam(None, at, type_=TASKS.c.changed_at.type)
+    return case((TASKS.c.changed_at > value, TASKS.c.changed_at), else_=value)
+
+
 _CANCEL_TASKS = (
     TASKS.update()
-    .where(TASKS.c.id.in_(bindparam("p_ids", expanding=True)))
-    .values(state=TaskState.CANCELLED.value)
+    .where(
+        TASKS.c.id.in_(bindparam("p_ids", expanding=True)),
+        TASKS.c.state.in_(OPEN_TASK_STATES),
+    )
+    .values(
+        state=TaskState.CANCELLED.value,
+        completed_at=_later_of("cancelled_at"),
+        changed_at=_later_of("cancelled_at"),
+    )
 )
 _SAVE_DOSSIER = DOSSIERS.update().where(
     DOSSIERS.c.id == bindparam("p_id"), DOSSIERS.c.version == bindparam("p_version")
 )
-_CLAIM_AT = func.max(bindparam("claimed_at", type_=TASKS.c.claimed_at.type), TASKS.c.changed_at)
+_CLAIM_AT = _later_of("claimed_at")
 _CLAIM = (
     TASKS.update()
     .where(
@@ -210,6 +223,8 @@ _CLAIM = (
         TASKS.c.agency_id == bindparam("p_agency_id"),
         TASKS.c.state == TaskState.OPEN.value,
         TASKS.c.role.in_(bindparam("p_roles", expanding=True)),
+        # An officer deactivated after their request was authenticated claims nothing.
+        exists().where(OFFICERS.c.id == bindparam("assignee_id"), OFFICERS.c.active.is_(True)),
     )
     .values(
         state=TaskState.CLAIMED.value,
@@ -234,9 +249,10 @@ _PG_STEP = text(
           AND assignee_id = CAST(:completed_holder AS integer)
         RETURNING id
     ), cancelled AS (
-        UPDATE tasks SET state = 'cancelled', completed_at = :cancelled_at,
-                         changed_at = :cancelled_at
-        WHERE id = ANY(CAST(:cancelled AS varchar[]))
+        UPDATE tasks SET state = 'cancelled',
+                         completed_at = GREATEST(:cancelled_at, changed_at),
+                         changed_at = GREATEST(:cancelled_at, changed_at)
+        WHERE id = ANY(CAST(:cancelled AS varchar[])) AND state IN ('open', 'claimed')
     ), opened AS (
         INSERT INTO tasks ({_TASK_NAMES})
         SELECT {_TASK_NAMES}
@@ -279,6 +295,7 @@ _PG_CLAIM = (
                 changed_at = GREATEST(:claimed_at, changed_at)
             WHERE id = :p_task_id AND agency_id = :p_agency_id AND state = 'open'
               AND role = ANY(CAST(:p_roles AS varchar[]))
+              AND EXISTS (SELECT 1 FROM officers WHERE id = :assignee_id AND active)
             RETURNING {_TASK_NAMES}
         ), logged AS (
             INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step, at,
@@ -311,17 +328,11 @@ _PG_LOCK = text(
         FOR UPDATE
     )
     SELECT {", ".join(f"tasks.{column.name}" for column in TASK_COLUMNS)},
-           {", ".join(f"d.{name} AS d__{name}" for name in DOSSIER_LOCK_COLUMNS)},
-           (SELECT COALESCE(json_agg(json_build_array(o.id, o.due_at)), '[]')
-            FROM tasks o WHERE o.dossier_id = d.id AND o.state IN ('open', 'claimed'))
-               AS d__open_tasks
+           {", ".join(f"d.{name} AS d__{name}" for name in DOSSIER_LOCK_COLUMNS)}
     FROM d JOIN tasks ON tasks.dossier_id = d.id AND tasks.id = :p_task_id
     FOR UPDATE OF tasks
     """
 ).columns(*TASK_COLUMNS, *(DOSSIERS.c[name].label(f"d__{name}") for name in DOSSIER_LOCK_COLUMNS))
-_OPEN_TASKS = select(TASKS.c.id, TASKS.c.due_at).where(
-    TASKS.c.dossier_id == bindparam("p_dossier_id"), TASKS.c.state.in_(OPEN_TASK_STATES)
-)
 _LOCK_TASK = (
     select(*TASK_COLUMNS)
     .where(TASKS.c.id == bindparam("p_task_id"), TASKS.c.agency_id == bindparam("p_agency_id"))

@@ -96,6 +96,17 @@ def test_nan_is_not_a_json_number(app, officers):
     assert_error_shape(post_raw(app, officers, "/api/dossiers", body.encode()), 422)
 
 
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+def test_a_number_that_overflows_to_infinity_is_422(app, officers, number):
+    # float("1e400") is infinity: PostgreSQL refused it (a 500), SQLite stored it and answered
+    # with a bare Infinity, which is not JSON.
+    body = json.dumps(birth_submission()).replace('"count": 1', f'"count": {number}')
+    response = post_raw(app, officers, "/api/dossiers", body.encode())
+    assert_error_shape(response, 422)
+    assert "out of range" in response.json["message"]
+    assert dossier_count(app) == 0
+
+
 def test_a_wrong_content_type_is_415_not_missing_fields(app, officers):
     body = json.dumps(birth_submission()).encode()
     for content_type in ("text/plain", "application/x-www-form-urlencoded", None):

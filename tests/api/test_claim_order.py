@@ -58,3 +58,25 @@ def test_a_claim_waiting_on_a_release_is_timed_after_it(app, as_officer, clock, 
     assert answer.json["claimed_at"] == "2026-03-02T09:10:00+07:00"
     last = timeline[-1]
     assert (last["action"], last["at"]) == ("claimed", "2026-03-02T09:10:00+07:00")
+
+
+def test_a_claim_is_never_timed_before_the_release_it_follows(as_officer, clock):
+    # The claimer's clock reading (09:05) came before the release was stamped (09:10), as when
+    # a claim queues behind a release: the claim is timed at the release, not before it.
+    holder = as_officer("h29.01.tiep_nhan")
+    dossier = holder.post("/api/dossiers", json=birth_submission()).json
+    task_id = dossier["tasks"][0]["id"]
+    assert holder.post(f"/api/tasks/{task_id}/claim").status_code == 200
+    clock.set(2026, 3, 2, 9, 10)
+    assert holder.post(f"/api/tasks/{task_id}/release").status_code == 200
+    clock.set(2026, 3, 2, 9, 5)
+    claimed = as_officer("h29.01.tiep_nhan2").post(f"/api/tasks/{task_id}/claim")
+    assert claimed.status_code == 200
+    assert claimed.json["claimed_at"] == "2026-03-02T09:10:00+07:00"
+    timeline = holder.get(f"/api/dossiers/{dossier['code']}").json["timeline"]
+    assert [(e["action"], e["at"][11:16]) for e in timeline] == [
+        ("submitted", "09:00"),
+        ("claimed", "09:00"),
+        ("released", "09:10"),
+        ("claimed", "09:10"),
+    ]

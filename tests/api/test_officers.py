@@ -63,3 +63,23 @@ def test_tasks_a_deactivated_officer_held_go_back_to_the_pool_with_a_release_eve
     assert released["detail"]["reason"] == "officer deactivated"
     # The pool takes it back: a colleague claims it.
     assert colleague.post(f"/api/tasks/{held}/claim").status_code == 200
+
+
+def test_an_officer_deactivated_after_their_token_was_checked_claims_nothing(
+    app, as_officer, monkeypatch
+):
+    # The token cache (or a request already past authentication) may still let a deactivated
+    # officer's request through: the claim itself checks that the officer is active.
+    _, task_id = appraisal(as_officer)
+    leaving = as_officer(LEAVING)
+    with app.app_context():
+        from api.services import runtime
+
+        runtime().tokens.seconds = 60  # remember who the token belongs to, as production does
+    assert leaving.get("/api/tasks").status_code == 200
+    deactivate(app, LEAVING)
+    response = leaving.post(f"/api/tasks/{task_id}/claim")
+    assert response.status_code == 403
+    assert "deactivated" in response.json["message"]
+    task = as_officer("h29.01.tham_dinh2").get(f"/api/tasks/{task_id}").json
+    assert task["state"] == "open" and task["assignee"] is None

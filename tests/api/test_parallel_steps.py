@@ -110,3 +110,103 @@ def test_completion_racing_a_withdrawal_gets_409(parallel, app, officers, as_off
     assert codes["processing"] == (409, "the task is already cancelled")
     dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
     assert dossier["status"]["code"] == 7
+
+
+def _processing_holds_the_dossier_while_withdrawal_queues(app, officers, as_officer, monkeypatch):
+    """Returns the status codes of two sibling completions: xu_ly's holds the dossier while
+    rut_ho_so's queues on it (the reverse of the race above)."""
+    import api.services.tasks as task_service
+
+    code, tasks = submit(as_officer)
+    claims = (("h29.01.tiep_nhan", "rut_ho_so"), ("h29.01.tiep_nhan2", "xu_ly"))
+    for username, step in claims:
+        assert as_officer(username).post(f"/api/tasks/{tasks[step]}/claim").status_code == 200
+    restore, holding = task_service.restore, threading.Event()
+
+    def slow_restore(dossier):
+        if threading.current_thread().name == "processing":
+            holding.set()
+            threading.Event().wait(0.5)  # widens the window; either order must be right
+        return restore(dossier)
+
+    monkeypatch.setattr(task_service, "restore", slow_restore)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 must show as a 500, not kill the thread
+    codes = {}
+
+    def complete(name, username, task_id):
+        response = app.test_client().post(
+            f"/api/tasks/{task_id}/complete",
+            json={"data": {}},
+            headers={"Authorization": f"Bearer {officers[username]}"},
+        )
+        codes[name] = response.status_code
+
+    processing = threading.Thread(
+        target=complete, name="processing", args=("processing", "h29.01.tiep_nhan2", tasks["xu_ly"])
+    )
+    processing.start()
+    assert holding.wait(10)
+    complete("withdrawal", "h29.01.tiep_nhan", tasks["rut_ho_so"])
+    processing.join(timeout=30)
+    return code, codes
+
+
+def test_a_completion_queued_on_the_dossier_sees_what_the_first_one_did(
+    parallel, app, officers, as_officer, monkeypatch
+):
+    # The queued completion must plan from the workflow as the first one left it: the sibling
+    # it finished stays completed (it was once overwritten as cancelled on PostgreSQL).
+    code, codes = _processing_holds_the_dossier_while_withdrawal_queues(
+        app, officers, as_officer, monkeypatch
+    )
+    assert codes == {"processing": 200, "withdrawal": 200}
+    dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
+    states = {task["step"]: task["state"] for task in dossier["tasks"]}
+    assert states == {"xu_ly": "completed", "rut_ho_so": "completed"}
+
+
+@pytest.fixture
+def parallel_with_signing(app, officers, clock, monkeypatch):
+    """The parallel procedure where processing (xu_ly) opens a signing step (ky) and the
+    withdrawal no longer terminates the dossier."""
+    source = fixture_bytes("parallel_withdrawal.bpmn").decode()
+    for old, new in (
+        (
+            "<bpmn:flowNodeRef>end_withdrawn</bpmn:flowNodeRef>",
+            "<bpmn:flowNodeRef>end_withdrawn</bpmn:flowNodeRef><bpmn:flowNodeRef>ky</bpmn:flowNodeRef>",
+        ),
+        (
+            "<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>",
+            "<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f4a</bpmn:outgoing>",
+        ),
+        (
+            '<bpmn:sequenceFlow id="f4" sourceRef="xu_ly" targetRef="end_done" />',
+            '<bpmn:userTask id="ky" name="Ký"><bpmn:extensionElements><spiffworkflow:properties>'
+            '<spiffworkflow:property name="form_key" value="song_song/ghi_chu" />'
+            '<spiffworkflow:property name="budget_days" value="1" />'
+            "</spiffworkflow:properties></bpmn:extensionElements>"
+            "<bpmn:incoming>f4a</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>"
+            '<bpmn:sequenceFlow id="f4a" sourceRef="xu_ly" targetRef="ky" />'
+            '<bpmn:sequenceFlow id="f4" sourceRef="ky" targetRef="end_done" />',
+        ),
+        ('<bpmn:terminateEventDefinition id="terminate" />', ""),
+    ):
+        assert old in source
+        source = source.replace(old, new)
+    monkeypatch.setitem(catalogue.CATALOGUE, PARALLEL.code, PARALLEL)
+    with app.app_context():
+        deploy(operation(), PARALLEL, effective_from=clock.now, bpmn=source.encode(), forms=FORMS)
+        db.session.commit()
+
+
+def test_a_task_the_first_completion_opened_is_not_opened_again(
+    parallel_with_signing, app, officers, as_officer, monkeypatch
+):
+    # Planning from a stale list of open tasks once inserted `ky` a second time (a 500).
+    code, codes = _processing_holds_the_dossier_while_withdrawal_queues(
+        app, officers, as_officer, monkeypatch
+    )
+    assert codes == {"processing": 200, "withdrawal": 200}
+    dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
+    states = sorted((task["step"], task["state"]) for task in dossier["tasks"])
+    assert states == [("ky", "open"), ("rut_ho_so", "completed"), ("xu_ly", "completed")]

@@ -146,6 +146,8 @@ def test_a_forged_cursor_is_422_not_500(as_officer):
         {"a": 1},
         ["9999-12-31T23:59:59-23:59", "x"],  # its UTC instant overflows the year 9999
         ["0001-01-01T00:00:00+23:59", "x"],
+        ["2026-03-02T09:00:00+07:00", "\u0000"],  # the id reaches no query: NUL and
+        ["2026-03-02T09:00:00+07:00", "\ud800"],  # surrogates made both databases fail
     )
     for payload in forged:
         cursor = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()

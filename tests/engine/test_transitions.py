@@ -8,7 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from engine import Before, ProcessInstance, WorkingCalendar, compile_process, plan_transition
+from engine import (
+    Before,
+    ProcessInstance,
+    WorkingCalendar,
+    before_act,
+    compile_process,
+    plan_transition,
+)
 from engine.calendar import TIMEZONE
 from processes import DossierStatus
 from tests.engine.conftest import fixture_bytes
@@ -164,3 +171,24 @@ def test_task_data_in_the_plan_is_plain_json(birth_process):
 def _task_id(instance: ProcessInstance, step: str):
     [ready] = [r for r in instance.ready_steps() if r.step.name == step]
     return ready.task_id
+
+
+def test_opened_tasks_due_dates_travel_in_the_saved_state(parallel_process):
+    # The saved state is the one source of truth for what is open and when it is due: a
+    # transition that restores it later needs no other record (a stale one misled a queued
+    # completion once).
+    instance = ProcessInstance.start(parallel_process, {})
+    plan = plan_transition(
+        instance, Before(status=None), action="submitted", at=MONDAY_9, calendar=CALENDAR
+    )
+    again = ProcessInstance.restore(parallel_process, plan.state)
+    assert again.open_due_dates() == {task.id: task.due_at for task in plan.opened}
+    assert before_act(again, 4) == Before(4, {task.id: task.due_at for task in plan.opened})
+
+
+def test_a_state_without_recorded_due_dates_says_which_are_missing(parallel_process):
+    instance = ProcessInstance.start(parallel_process, {})  # never planned: nothing recorded
+    before = before_act(instance, None)
+    assert sorted(before.missing_due_dates) == sorted(before.open_tasks)
+    filled = before.with_due_dates({task_id: MONDAY_9 for task_id in before.open_tasks})
+    assert filled.missing_due_dates == []
