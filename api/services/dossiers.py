@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import select
 
 from engine import Before, FormInvalid, ProcessInstance
@@ -19,7 +18,7 @@ from .errors import Forbidden, Invalid, field_errors, not_found
 from .procedures import compiled, current_version
 from .runtime import operation
 from .tasks import task_summary
-from .transitions import Act, Transition, apply
+from .transitions import Act, Transition, acting, apply
 
 
 def receive_dossier(
@@ -63,13 +62,10 @@ def receive_dossier(
     clock_started_at = op.calendar.clock_start(op.at)
     sequence = next_sequence(actor.agency_id, op.at.astimezone(TIMEZONE).date())
     code = dossier_code(actor.agency_code, op.at, sequence)
-    try:
+    with acting():  # a diagram whose first steps fail on this data: say so, write nothing
         instance = ProcessInstance.start(
             process, {"dossier_code": code, "applicant": applicant, "declaration": data}
         )
-    except SpiffWorkflowException as exc:
-        # A diagram whose first steps fail on this data: say so, write nothing.
-        raise Invalid(f"the procedure could not start with this data: {exc}") from None
     status = int(instance.status() or DossierStatus.SUBMITTED)
     dossier = insert_dossier(
         {

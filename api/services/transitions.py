@@ -20,6 +20,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine import (
     Before,
+    EngineError,
+    FormInvalid,
     ProcessInstance,
     TaskNotReady,
     TransitionPlan,
@@ -89,13 +91,35 @@ def standing(instance: ProcessInstance, status: int | None) -> Before:
 
 @contextmanager
 def acting() -> Iterator[None]:
-    """Turns what the engine raises while acting into the domain's errors."""
+    """Turns what the engine raises while acting into the domain's errors, each naming the
+    diagram element it happened at (nothing was written: the caller saves only after)."""
     try:
         yield
     except TaskNotReady:
         raise Conflict("the task is no longer open in the workflow") from None
-    except SpiffWorkflowException as exc:
-        raise Invalid(f"the workflow could not continue with this data: {exc}") from None
+    except FormInvalid:
+        raise  # the form's own field errors, mapped by the HTTP layer
+    except (SpiffWorkflowException, EngineError) as exc:
+        element = _element_of(exc)
+        message = f"the workflow could not continue: {exc}"
+        raise Invalid(message, {element: [str(exc)[:500]]}) from None
+    except (RecursionError, OverflowError, MemoryError) as exc:
+        # A diagram or data that exhausts the engine: the step fails, the worker survives.
+        raise Invalid(
+            f"the workflow could not continue: {type(exc).__name__}",
+            {"(workflow)": ["the step exceeded the engine's limits"]},
+        ) from None
+
+
+def _element_of(exc: BaseException) -> str:
+    """Returns the id of the diagram element an engine error happened at, if it says."""
+    element = getattr(exc, "element", None)
+    if element:
+        return str(element)
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    name = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    return str(name) if name else "(workflow)"
 
 
 def apply(

@@ -1,0 +1,77 @@
+"""A step that fails in the engine (a script dividing by zero, at reception or later) is a
+clear 422 naming the diagram element it failed at, and nothing is written: never a 500."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from api.services import deploy, operation
+from api.store import Dossier, db
+from processes import catalogue
+from processes.catalogue import AgencyKind, LegalDeadline, Procedure
+from tests.engine.conftest import fixture_bytes
+
+FEES = Procedure(
+    code="9.000002",
+    slug="tinh_phi",
+    name="Tính phí (thử nghiệm)",
+    agency_kind=AgencyKind.COMMUNE,
+    deadline=LegalDeadline(Decimal("2")),
+    process_id="tinh_phi",
+    declaration_form="tinh_phi/to_khai",
+)
+FORMS = {
+    "tinh_phi/to_khai": {"type": "object", "properties": {"so_ban": {"type": "integer"}}},
+    "tinh_phi/so_ban": {"type": "object", "properties": {"so_ban": {"type": "integer"}}},
+}
+
+
+@pytest.fixture
+def fees(app, officers, clock, monkeypatch):
+    monkeypatch.setitem(catalogue.CATALOGUE, FEES.code, FEES)
+    with app.app_context():
+        deploy(
+            operation(),
+            FEES,
+            effective_from=clock.now,
+            bpmn=fixture_bytes("failing_scripts.bpmn"),
+            forms=FORMS,
+        )
+        db.session.commit()
+
+
+def receive(as_officer, so_ban: int):
+    body = {
+        "procedure": FEES.code,
+        "applicant": {"full_name": "Lê Văn Cường"},
+        "data": {"so_ban": so_ban},
+    }
+    return as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=body)
+
+
+def test_a_script_failing_at_reception_is_422_naming_it_and_nothing_is_received(
+    fees, app, as_officer
+):
+    response = receive(as_officer, 0)
+    assert response.status_code == 422, response.json
+    assert list(response.json["errors"]) == ["tinh_phi_nop"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Dossier)) == 0
+
+
+def test_a_script_failing_after_a_step_is_422_naming_it_and_the_step_stays_open(fees, as_officer):
+    dossier = receive(as_officer, 2).json
+    [task] = dossier["tasks"]
+    officer = as_officer("h29.01.tiep_nhan")
+    assert officer.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    response = officer.post(f"/api/tasks/{task['id']}/complete", json={"data": {"so_ban": 0}})
+    assert response.status_code == 422, response.json
+    assert list(response.json["errors"]) == ["chia_ban"]
+    again = officer.get(f"/api/dossiers/{dossier['code']}").json
+    assert again["tasks"][0]["state"] == "claimed"
+    assert [event["action"] for event in again["timeline"]] == ["submitted", "claimed"]
+    done = officer.post(f"/api/tasks/{task['id']}/complete", json={"data": {"so_ban": 5}})
+    assert done.status_code == 200 and done.json["dossier_status"]["code"] == 10
