@@ -33,6 +33,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.evaluator
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

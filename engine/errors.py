@@ -50,3 +50,35 @@ class TaskNotReady(EngineError):
 
 class WorkflowStateError(EngineError):
     """Saved workflow state the engine cannot load (unknown format, corrupt)."""
+
+
+class WorkflowStalled(EngineError):
+    """The engine stopped with no step open, no event awaited and no end event reached.
+
+    SpiffWorkflow stops following the task tree past about 1,000 levels, so a workflow that
+    loops long enough (e.g. hundreds of supplement rounds) stops advancing without an error;
+    the step that got it there fails with this error instead, and nothing is saved.
+    """
+
+    def __init__(self, message: str, *, last_task: str | None = None):
+        self.last_task = last_task
+        super().__init__(message)
+
+
+class TooManyInstances(EngineError):
+    """A multi-instance activity's cardinality or collection is larger than the platform runs."""
+
+
+class TaskDataInvalid(EngineError):
+    """Task data a step produced that cannot be saved and restored exactly (engine.task_data).
+
+    `element` is the step (task spec name) whose run produced it, `path` where it is in the
+    task data (`data.items[3]`), `reason` what is wrong. The step's run raises it: the caller
+    saves nothing.
+    """
+
+    def __init__(self, element: str, path: str, reason: str):
+        self.element = element
+        self.path = path
+        self.reason = reason
+        super().__init__(f"step {element}: {path}: {reason}")

@@ -13,10 +13,10 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 import decimal
-import functools
 import itertools
 import operator
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
@@ -32,11 +32,17 @@ __all__ = [
 ]
 
 MAX_INT_BITS = 10_000  # largest int that *, ** or << may build
-MAX_LENGTH = 100_000  # longest str/list/tuple that * or + may build
+MAX_LENGTH = 100_000  # longest str/list/tuple/dict/set an operation may take or build
 MAX_RANGE = 10_000  # longest range()
 MAX_FORMAT_NUMBER = 1_000  # largest width/precision in a format spec
 MAX_SOURCE_LENGTH = 100_000  # characters of source accepted by check()
 UNITS_PER_STEP = 10  # characters/elements of data handled per extra step
+# No call takes a str/list/tuple/dict/set longer than MAX_LENGTH, and no operation builds one:
+# forms accept at most 100,000 characters, so task data never needs more.
+MAX_HANDLED = 2_000_000  # characters/elements one operation may walk, whatever the budget
+MAX_BUILT = 1_000_000  # characters/elements/int words built in one evaluation, whatever the budget
+MAX_CACHED_TREES = 2_048  # parsed sources kept by the parse cache
+MAX_CACHED_SOURCE = 250_000  # characters of source kept by the parse cache (trees: ~200 B/char)
 
 
 class UnsafeCodeError(ValueError):
@@ -135,7 +141,9 @@ _SHALLOW_FUNCTIONS = frozenset({"list", "tuple", "any", "all"})  # never compare
 
 def _join(separator: str, iterable: Any) -> str:
     """Returns separator.join(iterable), refusing results longer than MAX_LENGTH."""
-    parts = list(iterable)
+    parts = list(itertools.islice(iterable, MAX_LENGTH + 1))
+    if len(parts) > MAX_LENGTH:
+        raise ValueError(f"join() is limited to {MAX_LENGTH} parts")
     if all(isinstance(part, str) for part in parts):
         size = sum(map(len, parts)) + len(separator) * max(len(parts) - 1, 0)
         if size > MAX_LENGTH:
@@ -384,9 +392,44 @@ def _findings(tree: ast.AST) -> list[str]:
     ]
 
 
-@functools.lru_cache(maxsize=2048)
-def _checked_tree(source: str, mode: str) -> ast.Expression | ast.Module:
-    """Returns the parsed, verified tree of source (cached: conditions run thousands of times)."""
+class _TreeCache:
+    """The parsed, verified trees of the most recently used sources.
+
+    Bounded by entry count and by total source characters (a tree weighs ~200 bytes per source
+    character at most); a source that check() refuses raises and is never stored."""
+
+    def __init__(self, max_entries: int, max_chars: int) -> None:
+        self.max_entries, self.max_chars = max_entries, max_chars
+        self.trees: OrderedDict[tuple[str, str], ast.Expression | ast.Module] = OrderedDict()
+        self.chars = self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self.trees)
+
+    def get(self, source: str, mode: str) -> ast.Expression | ast.Module:
+        key = (source, mode)
+        tree = self.trees.get(key)
+        if tree is not None:
+            self.hits += 1
+            self.trees.move_to_end(key)
+            return tree
+        self.misses += 1
+        tree = _parse_and_check(source, mode)  # raises for refused source: nothing is stored
+        if len(source) <= self.max_chars:
+            self.trees[key] = tree
+            self.chars += len(source)
+            while len(self.trees) > self.max_entries or self.chars > self.max_chars:
+                (old, _), _ = self.trees.popitem(last=False)
+                self.chars -= len(old)
+        return tree
+
+    def clear(self) -> None:
+        self.trees.clear()
+        self.chars = self.hits = self.misses = 0
+
+
+def _parse_and_check(source: str, mode: str) -> ast.Expression | ast.Module:
+    """Returns the parsed, verified tree of source; raises UnsafeCodeError if it is refused."""
     if mode not in ("eval", "exec"):
         raise ValueError(f"mode must be 'eval' or 'exec', not {mode!r}")
     if len(source) > MAX_SOURCE_LENGTH:
@@ -404,6 +447,10 @@ def _checked_tree(source: str, mode: str) -> ast.Expression | ast.Module:
     if findings:
         raise UnsafeCodeError(findings)
     return tree
+
+
+_TREES = _TreeCache(MAX_CACHED_TREES, MAX_CACHED_SOURCE)  # conditions run thousands of times
+_checked_tree = _TREES.get
 
 
 # --- interpreter ---------------------------------------------------------------------------
@@ -441,6 +488,10 @@ _COMPARE = {
     ast.NotIn: lambda a, b: a not in b,
 }
 _SEQUENCES = (str, list, tuple)
+_NOTHING = object()
+_LAZY = frozenset({"zip", "enumerate"})  # builtins returning iterators over their arguments
+_FROZEN = (str, tuple, range)  # what an iterator may go on reading: it cannot change
+_GROWING = frozenset({"append", "extend", "insert", "update", "setdefault", "add"})
 _SIZED = (
     str,
     list,
@@ -460,6 +511,7 @@ def _units(value: Any, deep: bool, limit: int) -> int:
     total, pending = 0, [value]
     while pending and total <= limit:  # the limit also ends walks of self-referencing values
         item = pending.pop()
+        total += 1  # visiting a value costs as much as an item: [a, a] nested 24 deep is not free
         if isinstance(item, str):
             total += len(item)
         elif isinstance(item, int):
@@ -514,7 +566,7 @@ class _Interpreter:
     """Walks a checked tree; each node costs a step, big data costs extra steps."""
 
     def __init__(self, max_steps: int) -> None:
-        self.max_steps, self.steps, self.units = max_steps, 0, 0
+        self.max_steps, self.steps, self.units, self.built = max_steps, 0, 0, 0
 
     def tick(self, node: ast.AST, steps: int = 1) -> None:
         self.steps += steps
@@ -523,10 +575,45 @@ class _Interpreter:
 
     def charge(self, node: ast.AST, value: Any, deep: bool = True) -> Any:
         """Returns value after charging the steps that handling its data costs."""
-        limit = (self.max_steps - self.steps + 1) * UNITS_PER_STEP - self.units
-        self.units += _units(value, deep, limit)
+        budget = (self.max_steps - self.steps + 1) * UNITS_PER_STEP - self.units
+        units = _units(value, deep, min(budget, MAX_HANDLED))
+        self.units += units
         self.tick(node, 0)
+        if units > MAX_HANDLED:  # within a big budget, but too much for one operation
+            raise EvaluationError(
+                f"{_where(node)}value is too large: one operation handles at most "
+                f"{MAX_HANDLED} items"
+            )
         return value
+
+    def build(self, node: ast.AST, units: int) -> None:
+        """Counts units of data built; refuses once the evaluation has built MAX_BUILT."""
+        self.built += units
+        if self.built > MAX_BUILT:
+            raise EvaluationError(
+                f"{_where(node)}evaluation would build more than {MAX_BUILT} items"
+            )
+
+    def made(self, node: ast.AST, value: Any, built: Any = _NOTHING) -> Any:
+        """Returns value, a newly built result, after charging and counting what was built.
+
+        `built` is the part that is new when value is an operand grown in place (x += y)."""
+        if isinstance(value, _SIZED) and len(value) > MAX_LENGTH:
+            raise EvaluationError(f"{_where(node)}result would exceed {MAX_LENGTH} items")
+        before = self.units
+        self.charge(node, value if built is _NOTHING else built, deep=False)
+        self.build(node, self.units - before)
+        return value
+
+    def materialize(self, node: ast.AST, iterable: Any) -> list[Any]:
+        """Returns the items of an iterator, refusing more than MAX_LENGTH of them."""
+        items = list(itertools.islice(iterable, MAX_LENGTH + 1))
+        if len(items) > MAX_LENGTH:
+            raise EvaluationError(
+                f"{_where(node)}iterator would yield more than {MAX_LENGTH} items"
+            )
+        self.made(node, items)
+        return items
 
     def eval(self, node: ast.AST, scope: tuple[Mapping[str, Any], ...]) -> Any:
         """Returns an expression's value, or for a statement None or ast.Break/ast.Continue."""
@@ -666,13 +753,16 @@ class _Interpreter:
         kind = type(node.op)
         if kind is ast.Mod and isinstance(left, str):  # "%999999999d" % 1 bypasses spec checks
             raise EvaluationError(f"{_where(node)}'%' string formatting is not allowed")
+        if isinstance(right, Iterator):  # x += zip(x, x) would feed on itself: take it first
+            right = self.materialize(node, right)
         if problem := _size_problem(kind, left, right):
             raise EvaluationError(f"{_where(node)}{problem}")
         result = _BINARY[kind][inplace](left, right)
         # In-place += and |= grow a list, set or dict by at most the right operand; charging the
         # whole result each time would make building a list with += quadratic.
-        self.charge(node, right if result is left and kind is not ast.Mult else result, False)
-        return result
+        if result is left and kind is not ast.Mult:
+            return self.made(node, result, right)
+        return self.made(node, result)
 
     def eval_Compare(self, node, scope):
         left = self.eval(node.left, scope)
@@ -700,7 +790,7 @@ class _Interpreter:
                 f"{_where(node)}subscripts are not supported on {type(container).__name__} values"
             )
         result = container[key]
-        return self.charge(node, result, deep=False) if isinstance(key, slice) else result
+        return self.made(node, result) if isinstance(key, slice) else result
 
     def eval_Slice(self, node, scope):
         return slice(
@@ -748,10 +838,41 @@ class _Interpreter:
         arguments = [self.eval(arg, scope) for arg in node.args]  # a Starred has no handler
         keywords = {keyword.arg: self.eval(keyword.value, scope) for keyword in node.keywords}
         if name not in _FREE_FUNCTIONS:
+            if name not in ("any", "all"):  # those stop early: generators charge each item
+                arguments = [
+                    self.materialize(node, value) if isinstance(value, Iterator) else value
+                    for value in arguments
+                ]
+            for value in itertools.chain(receiver, arguments, keywords.values()):
+                if isinstance(value, _SIZED) and len(value) > MAX_LENGTH:
+                    raise EvaluationError(
+                        f"{_where(node)}{name}() is limited to values of {MAX_LENGTH} items"
+                    )
             for value in itertools.chain(arguments, keywords.values()):
                 self.charge(node, value, deep)
+            if "key" in keywords:  # the key function walks every item once more
+                for value in arguments:
+                    self.charge(node, value)
+        if receiver and name in _GROWING and isinstance(receiver[0], (list, dict, set)):
+            grown = 1
+            if name in ("extend", "update"):
+                grown = sum(len(v) for v in arguments if isinstance(v, _SIZED)) + len(keywords)
+            if len(receiver[0]) + grown > MAX_LENGTH:
+                raise EvaluationError(f"{_where(node)}{name}() would exceed {MAX_LENGTH} items")
+            self.build(node, grown)
+        if name in _LAZY:
+            # x.extend(zip(x, x)) would feed on itself: iterate over copies taken now, and count
+            # the tuples the iterator will build (at most the shortest input's length).
+            inputs = 1 if name == "enumerate" else len(arguments)  # enumerate(x, start)
+            arguments = [
+                value if index >= inputs or isinstance(value, _FROZEN) else tuple(value)
+                for index, value in enumerate(arguments)
+            ]
+            sized = [len(value) for value in arguments[:inputs] if isinstance(value, _SIZED)]
+            width = 2 if name == "enumerate" else inputs  # items in each tuple it builds
+            self.build(node, min(sized, default=0) * (width + 1))
         result = function(*receiver, *arguments, **keywords)
-        return self.charge(node, result, deep=False) if charge_result else result
+        return self.made(node, result) if charge_result else result
 
     def eval_JoinedStr(self, node, scope):
         return self.charge(node, "".join(self.eval(part, scope) for part in node.values))
@@ -794,16 +915,28 @@ class _Interpreter:
                 inner = iter(self.eval(clauses[index + 1].iter, scope))
                 yield from self.nested_loops(clauses, index + 1, inner, scope)
 
+    def counted(self, node, scope: tuple) -> Iterator[tuple]:
+        """Returns loops(node, scope), refusing a comprehension of more than MAX_LENGTH items."""
+        for count, inner in enumerate(self.loops(node, scope), 1):
+            if count > MAX_LENGTH:
+                raise EvaluationError(
+                    f"{_where(node)}comprehension would exceed {MAX_LENGTH} items"
+                )
+            self.build(node, 1)
+            yield inner
+
     def eval_ListComp(self, node, scope):
-        return [self.eval(node.elt, inner) for inner in self.loops(node, scope)]
+        return [self.eval(node.elt, inner) for inner in self.counted(node, scope)]
 
     def eval_SetComp(self, node, scope):
-        return {self.charge(node, self.eval(node.elt, inner)) for inner in self.loops(node, scope)}
+        return {
+            self.charge(node, self.eval(node.elt, inner)) for inner in self.counted(node, scope)
+        }
 
     def eval_DictComp(self, node, scope):
         return {
             self.charge(node, self.eval(node.key, inner)): self.eval(node.value, inner)
-            for inner in self.loops(node, scope)
+            for inner in self.counted(node, scope)
         }
 
     def eval_GeneratorExp(self, node, scope):

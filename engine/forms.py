@@ -16,22 +16,70 @@ and refuses on:
 Only data within all of them reaches the full validation. The report itself is bounded: at most
 MAX_ERRORS messages of at most MAX_MESSAGE characters (field paths too); FormInvalid.more says
 how many further errors were found.
+
+References stay inside the platform. A form refers to its own parts (`"#/$defs/person"`) and to
+the other forms deployed with the same procedure by their form key, with or without the
+`motcua:forms/` prefix (`"khai_sinh/to_khai#/$defs/person"`, or
+`"motcua:forms/khai_sinh/to_khai#/$defs/person"`); each form's URI is `motcua:forms/<key>`.
+A form may say `"$id": "motcua:forms/<its key>"` at its root and nowhere else, and
+`"$schema"` only at its root, only as draft 2020-12. Nothing is ever fetched: the registry's
+retrieve function serves the procedure's forms and refuses every other URI (http, https,
+file, a relative reference that resolves to one, another procedure's form). `check_schema`
+resolves every `$ref` and `$dynamicRef` a validation could follow, so an unresolvable or
+forbidden reference is a deploy finding; a `Form` refuses to be built from a schema with
+findings, and a reference that still fails while validating raises DiagramRejected.
+
+Regular expressions run in linear time: `pattern`, `patternProperties` (and the keys
+`additionalProperties` sets apart with them) and `format: "regex"` use RE2 (google-re2),
+never Python's backtracking `re`. A pattern RE2 cannot compile (backreferences, lookaround,
+a repetition over 1000) is a deploy finding. `unevaluatedProperties`, whose jsonschema code
+matches patternProperties with `re`, is not supported in forms (a deploy finding).
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+import re2
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema._utils import extras_msg
+from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.jsonschema import DRAFT202012
 
-from .errors import Finding, FormInvalid
+from .errors import DiagramRejected, Finding, FormInvalid
 
-_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+# The URI of a form: FORM_URI + its key.
+FORM_URI = "motcua:forms/"
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is reported, not printed by RE2
+
+# Draft 2020-12's format checks, with "regex" compiled by RE2 (jsonschema compiles it with
+# Python's re, which can exhaust the stack on deeply nested parentheses). The other formats
+# are local, linear-time checks (no lookups: "hostname", "idn-hostname", "uri" and "email"
+# only parse the text).
+_FORMAT_CHECKER = FormatChecker(formats=())
+_FORMAT_CHECKER.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
+# The meta-schema check leaves "regex" out: every pattern is compiled by RE2 afterwards, with
+# a finding that says why one is refused.
+_META_FORMAT_CHECKER = FormatChecker(formats=())
+_META_FORMAT_CHECKER.checkers.update(
+    (name, check) for name, check in _FORMAT_CHECKER.checkers.items() if name != "regex"
+)
+
+
+@_FORMAT_CHECKER.checks("regex", raises=re2.error)
+def _is_regex(instance: object) -> bool:
+    return not isinstance(instance, str) or bool(re2.compile(instance, _RE2_OPTIONS))
+
 
 # Hard limits, whatever the schema says (a designer's form may forget a maxItems). The largest
 # shipped form (khai_sinh/to_khai: four people and up to 30 documents) holds under 200 values,
@@ -56,25 +104,39 @@ MAX_UNKNOWN_LISTED = 5
 NOT_A_FIELD = "is not a field of this form"
 
 
-def check_schema(form_key: str, schema: Mapping[str, Any]) -> list[Finding]:
-    """Returns the problems of a form schema (empty when it is a valid draft 2020-12 schema)."""
+def check_schema(
+    form_key: str, schema: Mapping[str, Any], forms: Mapping[str, Any] | None = None
+) -> list[Finding]:
+    """Returns the problems of a form schema (empty when it is a valid draft 2020-12 schema
+    whose references all resolve among `forms`, the procedure's forms by key, and whose
+    patterns RE2 runs). Without `forms`, the form can refer only to itself."""
     try:
-        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(schema, format_checker=_META_FORMAT_CHECKER)
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.path) or "(root)"
         return [Finding(f"form {form_key}", f"invalid JSON Schema at {path}: {exc.message}")]
     if schema.get("type") != "object":
         return [Finding(f"form {form_key}", 'a form schema must have "type": "object"')]
-    return []
+    declared = schema.get("$schema")
+    if declared is not None and declared not in (_DRAFT, _DRAFT + "#"):
+        return [Finding(f"form {form_key}", f'"$schema" must be {_DRAFT!r}, not {declared!r}')]
+    forms = {**(forms or {}), form_key: schema}
+    return [Finding(f"form {form_key}", problem) for problem in _Checker(form_key, forms).run()]
 
 
 class Form:
-    """A compiled form: its key, its schema and a reusable validator."""
+    """A compiled form: its key, its schema and a reusable validator. `forms` are the
+    procedure's forms by key, which this one may refer to; a schema with findings is refused
+    (DiagramRejected)."""
 
-    def __init__(self, key: str, schema: Mapping[str, Any]):
+    def __init__(self, key: str, schema: Mapping[str, Any], forms: Mapping[str, Any] | None = None):
+        findings = check_schema(key, schema, forms)
+        if findings:
+            raise DiagramRejected(findings)
         self.key = key
         self.schema = schema
-        self._validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+        registry, roots = _registry({**(forms or {}), key: schema})
+        self._validator = _Validator(roots[key], format_checker=_FORMAT_CHECKER, registry=registry)
         self._sizes = _SizeRules(schema)
 
     def validate(self, data: Any) -> dict[str, Any]:
@@ -86,14 +148,219 @@ class Form:
             raise FormInvalid(self.key, {_clip(refused.field): [_clip(refused.message)]}) from None
         if not report.counted:
             # Only data within every size rule gets here, so this is bounded by the limits.
-            for error in self._validator.iter_errors(data):
-                for field, message in _describe(error):
-                    report.add(field, message)
-                if report.counted >= MAX_COUNTED:
-                    break  # stop consuming the generator: the rest would only add to a count
+            try:
+                for error in self._validator.iter_errors(data):
+                    for field, message in _describe(error):
+                        report.add(field, message)
+                    if report.counted >= MAX_COUNTED:
+                        break  # stop consuming the generator: the rest would only add to a count
+            except Unresolvable as exc:  # check_schema resolved every reference: not expected
+                raise DiagramRejected(
+                    [Finding(f"form {self.key}", f"unresolvable reference: {exc.ref!r}")]
+                ) from None
         if report.counted:
             raise FormInvalid(self.key, dict(sorted(report.errors.items())), report.more)
         return data
+
+
+@functools.lru_cache(maxsize=4096)
+def _regex(pattern: str):
+    """Returns the pattern compiled by RE2 (raises re2.error when RE2 cannot run it)."""
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator, patterns, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        regex = _regex(pattern)
+        for key, value in instance.items():
+            if regex.search(key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(validator, additional, instance, schema):
+    # jsonschema's own, with the keys patternProperties matches found by RE2.
+    if not validator.is_type(instance, "object"):
+        return
+    extras = set(_unknown_keys(schema, instance))
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif not additional and extras:
+        if "patternProperties" in schema:
+            verb = "does" if len(extras) == 1 else "do"
+            joined = ", ".join(repr(each) for each in sorted(extras))
+            patterns = ", ".join(repr(each) for each in sorted(schema["patternProperties"]))
+            yield ValidationError(f"{joined} {verb} not match any of the regexes: {patterns}")
+        else:
+            error = "Additional properties are not allowed (%s %s unexpected)"
+            yield ValidationError(error % extras_msg(sorted(extras, key=str)))
+
+
+def _unsupported(validator, value, instance, schema):
+    # check_schema refuses it: jsonschema's unevaluatedProperties matches patterns with re.
+    raise DiagramRejected([Finding("form", "unevaluatedProperties is not supported in forms")])
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    validators={
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+        "unevaluatedProperties": _unsupported,
+    },
+    format_checker=_FORMAT_CHECKER,
+)
+
+
+def _registry(forms: Mapping[str, Any]) -> tuple[Registry, dict[str, Any]]:
+    """Returns a registry holding the forms, each at FORM_URI + key, that retrieves nothing
+    else, and each form's root as the validator sees it: without "$schema" (jsonschema
+    would switch a subschema that has one to its own validator, which matches with re)."""
+    roots = {
+        key: {name: value for name, value in schema.items() if name != "$schema"}
+        if isinstance(schema, Mapping)
+        else schema
+        for key, schema in forms.items()
+    }
+    resources = {FORM_URI + key: DRAFT202012.create_resource(root) for key, root in roots.items()}
+
+    def retrieve(uri: str) -> Resource:
+        # A form by its bare key (a relative reference resolves to the key itself); nothing
+        # else, whatever the scheme: this is the only way a reference leaves its form.
+        found = resources.get(uri if uri.startswith(FORM_URI) else FORM_URI + uri)
+        if found is None:
+            raise NoSuchResource(ref=uri)
+        return found
+
+    return Registry(retrieve=retrieve).with_resources(resources.items()), roots
+
+
+# Keywords whose value is a schema, a list of schemas, or schemas by name (draft 2020-12).
+_ONE = (
+    "additionalProperties",
+    "contains",
+    "contentSchema",
+    "else",
+    "if",
+    "items",
+    "not",
+    "propertyNames",
+    "then",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_NAMED = ("$defs", "definitions", "dependentSchemas", "patternProperties", "properties")
+
+
+class _Checker:
+    """Walks a form's subschemas and every schema its references reach, as a validation
+    would, resolving each reference with the registry the validator uses."""
+
+    def __init__(self, key: str, forms: Mapping[str, Any]):
+        self.key = key
+        self.registry, self.roots = _registry(forms)
+        self.problems: list[str] = []
+        self.seen: set[int] = set()
+
+    def run(self) -> list[str]:
+        root = self.roots[self.key]
+        root_id = root.get("$id")
+        if root_id is not None and root_id != FORM_URI + self.key:
+            self.problems.append(
+                f'"$id" must be {FORM_URI + self.key!r} (or left out), not {root_id!r}'
+            )
+            return self.problems
+        resolver = self.registry.resolver_with_root(DRAFT202012.create_resource(root))
+        pending: list[tuple[Any, Any, str]] = [(root, resolver, "#")]
+        while pending:
+            schema, resolver, where = pending.pop()
+            if isinstance(schema, bool) or id(schema) in self.seen:
+                continue
+            if not isinstance(schema, Mapping):
+                self.problems.append(f"{where}: is not a schema")
+                continue
+            self.seen.add(id(schema))
+            self._keywords(schema, where)
+            for keyword in ("$ref", "$dynamicRef"):
+                ref = schema.get(keyword)
+                if isinstance(ref, str):
+                    pending += self._follow(resolver, ref, f"{where}/{keyword}")
+            for child, path in _children(schema):
+                pending.append((child, resolver, f"{where}/{path}"))
+        return self.problems
+
+    def _keywords(self, schema: Mapping[str, Any], where: str) -> None:
+        is_root = any(schema is root for root in self.roots.values())
+        if "$id" in schema and not is_root:
+            self.problems.append(f'{where}: "$id" is allowed only at the root of a form')
+        if "$schema" in schema:  # the roots are seen without theirs
+            self.problems.append(f'{where}: "$schema" is allowed only at the root of a form')
+        if "unevaluatedProperties" in schema:
+            self.problems.append(
+                f"{where}: unevaluatedProperties is not supported in forms; "
+                "use additionalProperties"
+            )
+        patterns = [("pattern", schema.get("pattern"))]
+        patterns += [
+            ("patternProperties", key) for key in _mapping(schema.get("patternProperties"))
+        ]
+        for keyword, pattern in patterns:
+            if not isinstance(pattern, str):
+                continue
+            try:
+                _regex(pattern)
+            except re2.error as exc:
+                self.problems.append(
+                    f"{where}/{keyword}: {pattern!r} is refused: this pattern needs features "
+                    "that can run in exponential time (backreferences, lookaround) or a "
+                    f"repetition over 1000 ({_re2_reason(exc)})"
+                )
+
+    def _follow(self, resolver, ref: str, where: str) -> list[tuple[Any, Any, str]]:
+        try:
+            resolved = resolver.lookup(ref)
+        except Unresolvable:
+            self.problems.append(
+                f"{where}: {ref!r} does not resolve; a form refers only to its own parts "
+                f'("#/$defs/...") and to the forms of its procedure by key '
+                f'("<key>#/$defs/..." or "{FORM_URI}<key>#/$defs/..."), never to a URL or a file'
+            )
+            return []
+        target = resolved.contents
+        if isinstance(target, Mapping):
+            try:
+                Draft202012Validator.check_schema(target, format_checker=_META_FORMAT_CHECKER)
+            except SchemaError as exc:
+                self.problems.append(f"{where}: {ref!r} is not a valid schema: {exc.message}")
+                return []
+        return [(target, resolved.resolver, f"{where}={ref}")]
+
+
+def _children(schema: Mapping[str, Any]) -> Iterator[tuple[Any, str]]:
+    for keyword in _ONE:
+        if keyword in schema:
+            yield schema[keyword], keyword
+    for keyword in _LIST:
+        if isinstance(schema.get(keyword), list):
+            for index, child in enumerate(schema[keyword]):
+                yield child, f"{keyword}/{index}"
+    for keyword in _NAMED:
+        for name, child in _mapping(schema.get(keyword)).items():
+            yield child, f"{keyword}/{name}"
+
+
+def _re2_reason(exc: re2.error) -> str:
+    reason = exc.args[0] if exc.args else exc
+    return reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
 
 
 class _Report:
@@ -324,11 +591,11 @@ def _patterns(schema: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _search(pattern: str, key: Any) -> bool:
-    # As jsonschema does (re.search); a pattern that does not compile is the full
-    # validation's to report.
+    # As the full validation does (RE2's search); check_schema refuses a pattern RE2 cannot
+    # compile.
     try:
-        return isinstance(key, str) and re.search(pattern, key) is not None
-    except re.error:
+        return isinstance(key, str) and _regex(pattern).search(key) is not None
+    except re2.error:
         return False
 
 

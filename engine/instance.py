@@ -8,26 +8,34 @@ gets back, all inside its own transaction.
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from processes import DossierStatus
 
-from .errors import TaskNotReady
+from .errors import TaskNotReady, WorkflowStalled
 from .procedure import CompiledProcess, Step
 from .scripting import SCRIPT_ENGINE
 from .serializer import WorkflowSerializer
+from .task_data import check_step_data, check_workflow_data
 
 _SERIALIZER = WorkflowSerializer()
 # Where a task's due date lives in the workflow state (internal data is not inherited by the
 # tasks that follow, and the serializer saves it).
 DUE_KEY = "motcua:due_at"
+# SpiffWorkflow's task queries stop 1,000 levels down the task tree unless told otherwise (a
+# loop adds levels every round); ours look at the whole tree.
+_ALL_LEVELS = sys.maxsize
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,8 @@ class ProcessInstance:
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(_copy(data))
-        workflow.do_engine_steps()
+        check_workflow_data(workflow)
+        _run_engine(workflow)
         return cls(process, workflow)
 
     @classmethod
@@ -69,7 +78,7 @@ class ProcessInstance:
     def ready_steps(self) -> list[ReadyStep]:
         """Returns the human tasks an officer may work now, in the workflow's order."""
         ready = []
-        for task in self.workflow.get_tasks(state=TaskState.READY):
+        for task in self.workflow.get_tasks(state=TaskState.READY, max_depth=_ALL_LEVELS):
             step = self.process.steps.get(task.task_spec.name)
             if step is not None:
                 ready.append(ReadyStep(task.id, step))
@@ -79,7 +88,7 @@ class ProcessInstance:
         """Returns the ready human tasks' ids with the due date recorded for each when it opened
         (None for a task opened before due dates were recorded in the state)."""
         due = {}
-        for task in self.workflow.get_tasks(state=TaskState.READY):
+        for task in self.workflow.get_tasks(state=TaskState.READY, max_depth=_ALL_LEVELS):
             if task.task_spec.name in self.process.steps:
                 recorded = task.internal_data.get(DUE_KEY)
                 due[str(task.id)] = datetime.fromisoformat(recorded) if recorded else None
@@ -99,14 +108,17 @@ class ProcessInstance:
         task = self._ready_task(task_id)
         step = self.process.steps[task.task_spec.name]
         self.process.form(step.form_key).validate(form_data)
+        check_step_data(form_data, task)
         task.data.update(_copy(form_data))
         task.run()
-        self.workflow.do_engine_steps()
+        _run_engine(self.workflow)
         return step
 
     @property
     def is_completed(self) -> bool:
-        return self.workflow.is_completed()
+        """True only when an end event completed and no task is still ready, waiting or
+        running (SpiffWorkflow's own test stops looking 1,000 levels down the task tree)."""
+        return _reached_end(self.workflow)
 
     def status(self) -> DossierStatus | None:
         """Returns the dossier status the diagram assigns to where the instance now stands.
@@ -114,10 +126,12 @@ class ProcessInstance:
         A finished instance takes the status of the end event it reached last; a running one
         the status of its open steps (the furthest along, when parallel steps are open).
         """
-        if self.workflow.is_completed():
+        if self.is_completed:
             ends = [
                 task
-                for task in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                for task in self.workflow.get_tasks(
+                    state=TaskState.COMPLETED, max_depth=_ALL_LEVELS
+                )
                 if task.task_spec.name in self.process.end_statuses
             ]
             if not ends:
@@ -136,6 +150,58 @@ class ProcessInstance:
         ):
             raise TaskNotReady(f"task {task_id} is not a ready human task")
         return task
+
+
+def _run_engine(workflow: BpmnWorkflow) -> None:
+    """Runs the engine to its next wait; raises WorkflowStalled when it stops short of one."""
+    workflow.do_engine_steps()
+    tasks = _all_tasks(workflow)
+    stuck = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
+    if stuck:
+        raise WorkflowStalled(
+            f"the engine stopped before running {_describe(stuck[0])}: the workflow has "
+            "looped too many times to go on",
+            last_task=_element(stuck[0]),
+        )
+    if _reached_end(workflow):
+        return
+    if any(t.state == TaskState.READY for t in tasks):
+        return  # a step is open
+    if any(t.state == TaskState.WAITING and isinstance(t.task_spec, CatchingEvent) for t in tasks):
+        return  # an event is awaited
+    done = [t for t in tasks if t.state == TaskState.COMPLETED]
+    last = max(done, key=lambda t: t.last_state_change) if done else None
+    raise WorkflowStalled(
+        "the workflow stopped without reaching an end event"
+        + (f" after {_describe(last)}" if last else "")
+        + ": no step is open and no event is awaited",
+        last_task=_element(last) if last else None,
+    )
+
+
+def _all_tasks(workflow: BpmnWorkflow) -> list:
+    tasks = list(workflow.tasks.values())
+    for subprocess in workflow.subprocesses.values():
+        tasks += subprocess.tasks.values()
+    return tasks
+
+
+def _reached_end(workflow: BpmnWorkflow) -> bool:
+    if any(task.state & _OPEN for task in _all_tasks(workflow)):
+        return False
+    return any(
+        task.state == TaskState.COMPLETED and isinstance(task.task_spec, EndEvent)
+        for task in workflow.tasks.values()
+    )
+
+
+def _element(task) -> str:
+    return getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+
+
+def _describe(task) -> str:
+    name = getattr(task.task_spec, "bpmn_name", None)
+    return f"{_element(task)} ({name})" if name else _element(task)
 
 
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:

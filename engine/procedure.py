@@ -21,6 +21,10 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
+    ParallelMultiInstanceTask,
+    SequentialMultiInstanceTask,
+)
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -28,7 +32,7 @@ from processes import DossierStatus, role_for_lane
 
 from . import evaluator
 from .bpmn_xml import parse_bpmn_bytes
-from .errors import DiagramRejected, Finding
+from .errors import DiagramRejected, Finding, TooManyInstances
 from .forms import Form, check_schema
 
 BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
@@ -59,7 +63,31 @@ _CODE = (
     ("bpmn:script", BPMN_NS, "exec"),
     ("spiffworkflow:preScript", SPIFF_NS, "exec"),
     ("spiffworkflow:postScript", SPIFF_NS, "exec"),
+    ("bpmn:loopCondition", BPMN_NS, "eval"),
+    ("spiffworkflow:messagePayload", SPIFF_NS, "eval"),
+    ("spiffworkflow:processVariableCorrelation/spiffworkflow:expression", SPIFF_NS, "eval"),
+    ("spiffworkflow:payloadExpression", SPIFF_NS, "eval"),
 )
+
+# Sizes past which a diagram deploys and then hangs the engine (or a request) instead of
+# running: each is a finding at deploy; data-dependent multi-instance sizes are bounded when
+# they are evaluated (TooManyInstances).
+MAX_LOOP_MAXIMUM = 100  # iterations of a standard loop, which must state its loopMaximum
+MAX_INSTANCES = 100  # instances of a multi-instance activity
+MAX_OUTGOING_FLOWS = 50  # sequence flows leaving one gateway or activity
+MAX_FLOW_ELEMENTS = 2_000  # flow nodes and sequence flows in one process
+MAX_BUDGET_DAYS = Decimal(365)  # working days of one step
+
+# Flow nodes where the engine stops until someone (or something outside) acts: a cycle
+# through none of them is a loop with no wait state.
+_WAIT_NODES = {"userTask", "manualTask", "receiveTask", "intermediateCatchEvent", "callActivity"}
+_WAITING_EVENTS = {
+    "messageEventDefinition",
+    "signalEventDefinition",
+    "timerEventDefinition",
+    "conditionalEventDefinition",
+}
+_BPMN = "{" + BPMN_NS["bpmn"] + "}"
 
 
 @dataclass(frozen=True)
@@ -115,12 +143,14 @@ def compile_process(
     findings: list[Finding] = []
     findings += _unsupported_constructs(root)
     findings += _unsafe_code(root)
+    findings += _oversized(root)
+    findings += _loops_without_wait(root)
     compiled_forms: dict[str, Form] = {}
     for key, schema in forms.items():
-        problems = check_schema(key, schema)
+        problems = check_schema(key, schema, forms)
         findings += problems
         if not problems:
-            compiled_forms[key] = Form(key, schema)
+            compiled_forms[key] = Form(key, schema, forms)
 
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
@@ -133,6 +163,9 @@ def compile_process(
         ) from None
     except SpiffWorkflowException as exc:
         raise DiagramRejected([*findings, Finding("document", _first_line(exc))]) from None
+
+    for task_spec in _all_task_specs(spec, subprocess_specs):
+        _bound_instances(task_spec)
 
     steps: dict[str, Step] = {}
     end_statuses: dict[str, DossierStatus] = {}
@@ -215,21 +248,259 @@ def _unsupported_constructs(root) -> list[Finding]:
     return findings
 
 
+def _code(root):
+    """Yields (node, source, mode) for every place a diagram carries code SpiffWorkflow runs."""
+    for xpath, namespaces, mode in _CODE:
+        for node in root.iterfind(f".//{xpath}", namespaces):
+            yield node, node.text, mode
+    # SpiffWorkflow takes the first child of a retrieval expression, whatever it is (a
+    # bpmn:formalExpression or bpmn:messagePath; even a comment).
+    for node in root.iterfind(".//bpmn:correlationPropertyRetrievalExpression", BPMN_NS):
+        for child in node:
+            yield node, child.text, "eval"
+    # A script task runs the text of its last child whose tag ends with "script".
+    for node in root.iterfind(".//bpmn:scriptTask", BPMN_NS):
+        for child in node:
+            if isinstance(child.tag, str) and child.tag.endswith("script"):
+                yield node, child.text, "exec"
+    # Service-task parameters are evaluated before the call (the finding names the task).
+    for task in root.iterfind(".//bpmn:serviceTask", BPMN_NS):
+        for node in task.iterfind(".//spiffworkflow:parameter", SPIFF_NS):
+            yield task, node.get("value"), "eval"
+
+
 def _unsafe_code(root) -> list[Finding]:
     """Returns findings for every expression or script the restricted evaluator refuses,
     read from the XML itself so that no place a diagram can carry code is missed."""
     findings = []
-    for xpath, namespaces, mode in _CODE:
-        for node in root.iterfind(f".//{xpath}", namespaces):
-            source = (node.text or "").strip()
-            if not source:
-                continue
-            try:
-                evaluator.check(source, mode=mode)
-            except evaluator.UnsafeCodeError as exc:
-                where = _owner_id(node)
-                findings += [Finding(where, f"{source!r}: {problem}") for problem in exc.findings]
+    seen = set()
+    for node, text, mode in _code(root):
+        source = (text or "").strip()
+        if not source or (node, source, mode) in seen:
+            continue
+        seen.add((node, source, mode))
+        try:
+            evaluator.check(source, mode=mode)
+        except evaluator.UnsafeCodeError as exc:
+            where = _owner_id(node)
+            findings += [Finding(where, f"{source!r}: {problem}") for problem in exc.findings]
     return findings
+
+
+def _oversized(root) -> list[Finding]:
+    """Returns findings for loops, fan-outs and processes too large to run in one request."""
+    findings = []
+    for loop in root.iterfind(".//bpmn:standardLoopCharacteristics", BPMN_NS):
+        where = _owner_id(loop)
+        maximum = loop.get("loopMaximum")
+        if maximum is None:
+            findings.append(Finding(where, "a standard loop must state its loopMaximum"))
+        elif not _is_int(maximum) or not 0 <= int(maximum) <= MAX_LOOP_MAXIMUM:
+            findings.append(
+                Finding(where, f"loopMaximum {maximum!r} must be from 0 to {MAX_LOOP_MAXIMUM}")
+            )
+    for node in root.iterfind(".//bpmn:loopCardinality", BPMN_NS):
+        source = (node.text or "").strip()
+        value = _constant(source)
+        if isinstance(value, int) and not 0 <= value <= MAX_INSTANCES:
+            findings.append(
+                Finding(
+                    _owner_id(node),
+                    f"loopCardinality {source!r} must be from 0 to {MAX_INSTANCES}",
+                )
+            )
+    outgoing: dict[str, int] = {}
+    for flow in root.iterfind(".//bpmn:sequenceFlow", BPMN_NS):
+        source = flow.get("sourceRef")
+        outgoing[source] = outgoing.get(source, 0) + 1
+    for element, count in outgoing.items():
+        if count > MAX_OUTGOING_FLOWS:
+            findings.append(
+                Finding(
+                    element,
+                    f"{count} outgoing sequence flows: at most {MAX_OUTGOING_FLOWS}",
+                )
+            )
+    for process in root.iterfind(".//bpmn:process", BPMN_NS):
+        count = sum(1 for node in process.iter() if _flow_kind(node))
+        if count > MAX_FLOW_ELEMENTS:
+            findings.append(
+                Finding(
+                    process.get("id", "document"),
+                    f"{count} flow elements: a process may have at most {MAX_FLOW_ELEMENTS}",
+                )
+            )
+    return findings
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _constant(source: str) -> Any:
+    """Returns the value of an expression that reads no data, or None when it needs data."""
+    try:
+        return evaluator.evaluate(source, {})
+    except Exception:  # noqa: BLE001 - data-dependent or unsafe (reported elsewhere)
+        return None
+
+
+def _flow_kind(node) -> str | None:
+    """Returns the BPMN local name of a flow element (node or sequence flow), else None."""
+    tag = node.tag
+    if not isinstance(tag, str) or not tag.startswith(_BPMN):
+        return None
+    name = tag[len(_BPMN) :]
+    if (
+        name in {"sequenceFlow", "task", "callActivity", "subProcess", "transaction"}
+        or name == "adHocSubProcess"
+        or name.endswith(("Task", "Event", "Gateway"))
+    ):
+        return name
+    return None
+
+
+def _loops_without_wait(root) -> list[Finding]:
+    """Returns a finding per cycle of flow nodes none of which waits for a person or event:
+    the engine would run it until SpiffWorkflow loses track of the task tree."""
+    nodes: dict[str, bool] = {}  # flow node id -> waits
+    order: dict[str, int] = {}
+    for node in root.iter():
+        kind = _flow_kind(node)
+        if kind is None or kind == "sequenceFlow" or not node.get("id"):
+            continue
+        order.setdefault(node.get("id"), len(order))
+        nodes[node.get("id")] = _waits(node, kind)
+    edges: dict[str, list[str]] = {}
+
+    def connect(source, target):
+        if source in nodes and target in nodes and not nodes[source] and not nodes[target]:
+            edges.setdefault(source, []).append(target)
+
+    for flow in root.iterfind(".//bpmn:sequenceFlow", BPMN_NS):
+        connect(flow.get("sourceRef"), flow.get("targetRef"))
+    for event in root.iterfind(".//bpmn:boundaryEvent", BPMN_NS):
+        connect(event.get("attachedToRef"), event.get("id"))
+    findings = []
+    for component in _cycles(edges):
+        members = sorted(component, key=order.__getitem__)
+        shown = ", ".join(members[:5]) + (", …" if len(members) > 5 else "")
+        findings.append(
+            Finding(
+                members[0],
+                f"a cycle of automatic steps ({shown}) has no user task or other wait state",
+            )
+        )
+    return findings
+
+
+def _waits(node, kind: str) -> bool:
+    if kind in _WAIT_NODES:
+        return True
+    if kind == "boundaryEvent":
+        return any(
+            isinstance(child.tag, str) and child.tag[len(_BPMN) :] in _WAITING_EVENTS
+            for child in node
+        )
+    if kind in {"subProcess", "adHocSubProcess", "transaction"}:
+        return any(_flow_kind(child) in _WAIT_NODES for child in node.iter() if child is not node)
+    return False
+
+
+def _cycles(edges: Mapping[str, list[str]]) -> list[set[str]]:
+    """Returns the strongly connected components that contain a cycle (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in list(edges):
+        if root in index:
+            continue
+        work = [(root, iter(edges.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for succ in successors:
+                if succ not in index:
+                    index[succ] = low[succ] = len(index)
+                    stack.append(succ)
+                    on_stack.add(succ)
+                    work.append((succ, iter(edges.get(succ, ()))))
+                    advanced = True
+                    break
+                if succ in on_stack:
+                    low[node] = min(low[node], index[succ])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges.get(node, ()):
+                    found.append(component)
+    return found
+
+
+def _bound_instances(task_spec) -> None:
+    """Makes a multi-instance activity refuse, before creating any instance, a cardinality or
+    collection above MAX_INSTANCES (TooManyInstances) instead of building them all."""
+    if isinstance(task_spec, ParallelMultiInstanceTask):
+        create_children = task_spec.create_children
+
+        def bounded_create_children(my_task):
+            _check_instances(task_spec, my_task, _parallel_size(task_spec, my_task))
+            return create_children(my_task)
+
+        task_spec.create_children = bounded_create_children
+    elif isinstance(task_spec, SequentialMultiInstanceTask):
+        add_next_child = task_spec.add_next_child
+
+        def bounded_add_next_child(my_task):
+            internal = my_task.internal_data
+            if task_spec.data_input is not None:
+                size = len(internal.get("remaining", ())) + len(internal.get("merged", ()))
+            else:
+                size = internal.get("cardinality")
+            _check_instances(task_spec, my_task, size)
+            return add_next_child(my_task)
+
+        task_spec.add_next_child = bounded_add_next_child
+
+
+def _parallel_size(task_spec, my_task) -> Any:
+    if task_spec.data_input is None:
+        return my_task.workflow.script_engine.evaluate(my_task, task_spec.cardinality)
+    if not task_spec.data_input.exists(my_task):
+        return None  # SpiffWorkflow reports the missing input itself
+    collection = task_spec.data_input.get(my_task)
+    try:
+        return len(collection)
+    except TypeError:
+        return None
+
+
+def _check_instances(task_spec, my_task, size) -> None:
+    if isinstance(size, int) and size > MAX_INSTANCES:
+        element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+        raise TooManyInstances(
+            f"{element}: {size} instances, more than the {MAX_INSTANCES} the platform runs"
+        )
 
 
 def _owner_id(node) -> str:
@@ -251,12 +522,15 @@ def _read_step(task_spec, element, properties, forms, resolve_role):
         findings.append(Finding(element, f"form {form_key!r} is missing or invalid"))
     try:
         budget = Decimal(properties.get("budget_days", ""))
-        if not budget.is_finite() or budget < 0:
+        if not budget.is_finite() or not 0 <= budget <= MAX_BUDGET_DAYS:
             raise InvalidOperation
     except InvalidOperation:
         budget = None
         findings.append(
-            Finding(element, "budget_days must be a non-negative number of working days")
+            Finding(
+                element,
+                f"budget_days must be a number of working days from 0 to {MAX_BUDGET_DAYS}",
+            )
         )
     status = None
     if "dossier_status" in properties:

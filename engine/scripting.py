@@ -2,7 +2,8 @@
 
 SpiffWorkflow's default environment calls plain `eval`/`exec`, where `import os` works. Every
 expression a diagram carries goes through `engine.evaluator` instead: no imports, no dunder
-access, a whitelist of functions, and a step budget.
+access, a whitelist of functions, and a step budget. What a script leaves in its task data is
+checked as it finishes (engine.task_data).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from . import evaluator
+from .task_data import settle_script_data
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -39,6 +41,14 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def __init__(self):
         super().__init__(environment=RestrictedEnvironment())
+
+    def execute(self, task, script, external_context=None):
+        # What the script leaves must be task data the saved state gives back exactly: its
+        # tuples become lists now, before any condition reads them, and anything else that
+        # cannot be saved fails this step (engine.task_data), not the save after it.
+        result = super().execute(task, script, external_context)
+        settle_script_data(task)
+        return result
 
     def validate(self, expression: str) -> None:
         evaluator.check(expression, mode="eval")

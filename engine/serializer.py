@@ -6,6 +6,14 @@ writes the state without the spec and gives the spec back when restoring. The st
 stamped with our format and SpiffWorkflow's serializer version; an older SpiffWorkflow
 version is migrated by re-joining the spec saved under that version (SpiffWorkflow's
 migrations rewrite spec and state together).
+
+SpiffWorkflow's registry restores any dict with a `"typename"` key as the object that type
+names, so a form answer or a script value such as `{"typename": "date"}` would come back as
+something else (or make the restore fail, for good). Task data (and data objects, and event
+payloads) is escaped on save: each dict with a `"typename"` key is saved inside a reserved
+envelope, `{"typename": "motcua:dict", "value": {...}}`, which the restore unwraps, so task
+data comes back exactly as it was. A dict naming a type the registry does not know (a state
+saved before this escaping) is restored as data.
 """
 
 from __future__ import annotations
@@ -16,15 +24,22 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnEventConverter,
+    BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
+    TaskConverter,
     WorkflowConverter,
 )
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_VERSION
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from .errors import WorkflowStateError
 from .scripting import SCRIPT_ENGINE
@@ -32,6 +47,82 @@ from .scripting import SCRIPT_ENGINE
 STATE_FORMAT = "motcua-state/1"
 # SpiffWorkflow's own serialization format version (of the installed library).
 SPIFF_SERIALIZER_VERSION = SPIFF_VERSION
+# The registry's marker key, and the type name of the envelope a user dict holding it is saved in.
+TYPENAME = "typename"
+ESCAPED_DICT = "motcua:dict"
+
+
+class _EscapedDict:
+    """A user dict with a "typename" key, on its way into the saved state (see the module doc)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: dict):
+        self.items = items
+
+
+def _escape(value):
+    """Returns the value with every dict that has a "typename" key wrapped in _EscapedDict.
+
+    Never changes the value: containers are copied only on the way to an escaped dict."""
+    kind = type(value)
+    if kind is dict:
+        escaped = None
+        for key, item in value.items():
+            new = _escape(item)
+            if new is not item:
+                if escaped is None:
+                    escaped = dict(value)
+                escaped[key] = new
+        result = value if escaped is None else escaped
+        return _EscapedDict(result) if TYPENAME in result else result
+    if kind is list:
+        escaped = None
+        for index, item in enumerate(value):
+            new = _escape(item)
+            if new is not item:
+                if escaped is None:
+                    escaped = list(value)
+                escaped[index] = new
+        return value if escaped is None else escaped
+    return value
+
+
+class _Registry(DefaultRegistry):
+    """The default registry, keeping dicts that name no registered type as data."""
+
+    def restore(self, val, **kwargs):
+        if type(val) is dict and TYPENAME in val:
+            name = val[TYPENAME]
+            if not isinstance(name, str) or name not in self.convert_from_dict:
+                # An unknown type name: data saved before the escaping existed.
+                return {k: self.restore(v, **kwargs) for k, v in val.items()}
+        return super().restore(val, **kwargs)
+
+
+class _TaskConverter(TaskConverter):
+    """Converts a task, escaping its data (a full copy at the root, a delta below it)."""
+
+    def to_dict(self, task):
+        dct = super().to_dict(task)
+        dct["data"] = _escape(dct["data"])
+        if dct["delta"]:
+            dct["delta"]["updates"] = _escape(dct["delta"]["updates"])
+        return dct
+
+
+class _SubWorkflowConverter(BpmnSubWorkflowConverter):
+    def to_dict(self, workflow):
+        dct = super().to_dict(workflow)
+        dct["data"] = _escape(dct["data"])
+        return dct
+
+
+class _EventConverter(BpmnEventConverter):
+    def to_dict(self, event):
+        dct = super().to_dict(event)
+        dct["payload"] = _escape(dct["payload"])
+        return dct
 
 
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -39,6 +130,7 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
 
     def to_dict(self, workflow):
         dct = WorkflowConverter.to_dict(self, workflow)
+        dct["data"] = _escape(dct["data"])
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -58,12 +150,22 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
 def _registry():
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _StateOnlyWorkflowConverter
-    registry = BpmnWorkflowSerializer.configure(config)
+    config[BpmnSubWorkflow] = _SubWorkflowConverter
+    config[Task] = _TaskConverter
+    config[BpmnEvent] = _EventConverter
+    registry = BpmnWorkflowSerializer.configure(config, _Registry())
     # Task data may hold dates and decimals (form answers, fees); the library refuses both.
     registry.register(
         date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"])
     )
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    # The envelope's own contents are data: restored item by item, never as a typed object.
+    registry.register(
+        _EscapedDict,
+        lambda v: {"value": v.items},
+        lambda v: {k: registry.restore(item) for k, item in v["value"].items()},
+        typename=ESCAPED_DICT,
+    )
     return registry
 
 

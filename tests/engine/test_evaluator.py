@@ -61,7 +61,7 @@ DANGEROUS = [(source, mode) for source in DANGEROUS_EXPRESSIONS for mode in ("ev
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    evaluator._checked_tree.cache_clear()
+    evaluator._TREES.clear()
     yield
 
 
@@ -515,5 +515,137 @@ def test_python_errors_surface_with_their_original_message() -> None:
 def test_parsed_trees_are_cached() -> None:
     for decision in ("accept", "refuse", "accept"):
         evaluate('decision == "accept"', {"decision": decision})
-    info = evaluator._checked_tree.cache_info()
-    assert (info.misses, info.hits) == (1, 2)
+    assert (evaluator._TREES.misses, evaluator._TREES.hits) == (1, 2)
+    assert len(evaluator._TREES) == 1
+
+
+# --- work bounded by the size of what an operation consumes and builds ---------------------
+
+
+def _peak_of(action: Any) -> int:
+    """Returns the tracemalloc peak (bytes) of action(), which must raise EvaluationError."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(EvaluationError):
+            action()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+@pytest.mark.parametrize(
+    "growth",
+    [
+        "x.extend(zip(x, x))",
+        "x += zip(x, x)",
+        "x += enumerate(x)",
+        "x.extend(enumerate(x, 1))",
+        "x += (y for y in x)",
+        "x.extend(y for y in x)",
+        "x.extend([y for y in x])",
+        "x.extend(sorted(x))",
+        "x.extend(list(x))",
+    ],
+)
+def test_a_list_fed_with_an_iterator_over_itself_is_refused_whatever_the_budget(
+    growth: str,
+) -> None:
+    # Three doublings would build 320,000 items; the length guard stops them at MAX_LENGTH.
+    script = f"x = list(range(10000)) * 4\nfor i in range(3):\n    {growth}"
+    peak = _peak_of(lambda: execute(script, {}, max_steps=10**7))
+    assert peak < 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("x = [1, 2]\nx.extend(zip(x, x))", [1, 2, (1, 1), (2, 2)]),
+        ("x = [1]\nx += enumerate(x)", [1, (0, 1)]),
+        ("x = ['a']\nx.extend(enumerate(x, 5))", ["a", (5, "a")]),
+        ("x = [1]\nx.extend(y + 1 for y in x)", [1, 2]),
+        ("x = [1]\nx += (y * 3 for y in x)", [1, 3]),
+    ],
+)
+def test_a_list_extended_with_an_iterator_over_itself_reads_the_items_it_had(
+    script: str, expected: list[Any]
+) -> None:
+    names: dict[str, Any] = {}
+    execute(script, names)
+    assert names["x"] == expected
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "s.strip()",
+        "s.split()",
+        "s.replace('a', 'b')",
+        "s.upper()",
+        "s.find('y')",
+        "s.count('a')",
+        "'-'.join(s)",
+        "''.join([s, s])",
+        "s.startswith('a')",
+    ],
+)
+def test_string_methods_on_a_ten_million_character_string_are_refused_whatever_the_budget(
+    expression: str,
+) -> None:
+    big = "a " * 5_000_000  # data from the caller: still charged and limited by its size
+    peak = _peak_of(lambda: evaluate(expression, {"s": big}, max_steps=10**7))
+    assert peak < 8 * 1024 * 1024  # refused before building anything of its size
+    with pytest.raises(EvaluationError):
+        evaluate(expression, {"s": big})  # and with the default budget
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["sorted(l, key=str)", "sorted(zip(l, l), key=str)", "max(enumerate(l), key=str)"],
+)
+def test_sorting_a_large_list_with_a_key_is_refused_whatever_the_budget(expression: str) -> None:
+    data = {"l": list(range(1_000_000))}
+    peak = _peak_of(lambda: evaluate(expression, data, max_steps=10**7))
+    assert peak < 8 * 1024 * 1024
+
+
+def test_one_operation_cannot_walk_a_huge_shared_value_whatever_the_budget() -> None:
+    # [a, a] nested 30 deep has 2**30 leaves: str(), comparison or a key would walk them all.
+    script = "a = [0]\nfor i in range(30):\n    a = [a, a]\nb = sorted([a, a], key=str)"
+    with pytest.raises(EvaluationError, match="one operation handles at most"):
+        execute(script, {}, max_steps=10**9)
+
+
+def test_an_evaluation_cannot_build_more_than_max_built_items_whatever_its_budget() -> None:
+    script = "rows = []\nfor i in range(1000):\n    rows.append('x' * 99999)"
+    peak = _peak_of(lambda: execute(script, {}, max_steps=10**9))
+    assert peak < 4 * evaluator.MAX_BUILT  # characters take 1 byte; lists 8 per item
+
+
+def test_the_parse_cache_does_not_keep_a_refused_source() -> None:
+    for source in ("import os", "decision ==", "x.__class__", "x" * 200_000):
+        with pytest.raises(UnsafeCodeError):
+            check(source, mode="exec")
+    assert len(evaluator._TREES) == 0
+    assert evaluator._TREES.chars == 0
+
+
+def test_the_parse_cache_is_bounded_by_entry_count() -> None:
+    for i in range(evaluator.MAX_CACHED_TREES + 500):
+        check(f"decision == {i}", mode="eval")
+    assert len(evaluator._TREES) == evaluator.MAX_CACHED_TREES
+    assert evaluate("decision == 1", {"decision": 1}) is True
+
+
+def test_the_parse_cache_is_bounded_by_total_source_size() -> None:
+    tracemalloc.start()
+    try:
+        for i in range(60):  # 60 distinct 10,000-character scripts: 600,000 characters
+            check(f"x{i} = 0\n" + "y = x + 1\n" * 1_000, mode="exec")
+        retained, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    cached = sum(len(source) for source, _ in evaluator._TREES.trees)
+    assert cached == evaluator._TREES.chars <= evaluator.MAX_CACHED_SOURCE
+    assert len(evaluator._TREES) < 60
+    assert retained < 64 * 1024 * 1024  # keeping all 60 trees would retain ~110 MB

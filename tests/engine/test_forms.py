@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
 from types import SimpleNamespace
 
 import pytest
+import re2
 
-from engine import FormInvalid
+from engine import DiagramRejected, FormInvalid, compile_process, forms
 from engine.forms import (
     MAX_COUNTED,
     MAX_DEPTH,
@@ -16,7 +19,9 @@ from engine.forms import (
     MAX_NODES,
     MAX_STRING,
     MAX_UNKNOWN_LISTED,
+    NOT_A_FIELD,
     Form,
+    check_schema,
 )
 
 # Whatever the data, an answer stays within MAX_ERRORS messages and field paths of MAX_MESSAGE
@@ -356,3 +361,228 @@ def test_form_invalid_keeps_its_fields_for_existing_callers():
     error = FormInvalid("k", {"a": ["is required"]})
     assert error.more == 0
     assert str(error) == "form k is invalid: {'a': ['is required']}"
+
+
+# References stay inside the platform, and patterns run in linear time.
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on 127.0.0.1 that records every connection made to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    connections: list = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            connections.append(connection)
+            connection.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield SimpleNamespace(port=server.getsockname()[1], connections=connections)
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def with_property(schema: dict) -> dict:
+    return {"type": "object", "properties": {"x": schema}}
+
+
+def remote_forms(port: int) -> list[dict]:
+    base = f"http://127.0.0.1:{port}/"
+    return [
+        with_property({"$ref": f"{base}schema.json"}),
+        {"$id": base, **with_property({"$ref": "schema.json"})},
+        with_property({"$id": base, "$ref": "schema.json"}),
+        with_property({"$dynamicRef": f"{base}schema.json#meta"}),
+    ]
+
+
+def test_a_remote_ref_is_a_deploy_finding_and_is_never_fetched(listener):
+    for schema in remote_forms(listener.port):
+        findings = check_schema("t", schema)
+        assert findings, schema
+        assert all(finding.element == "form t" for finding in findings)
+        with pytest.raises(DiagramRejected):
+            Form("t", schema)
+    assert listener.connections == []
+
+
+def test_a_remote_ref_in_a_deployed_procedure_is_a_finding_and_is_never_fetched(
+    listener, birth_sources
+):
+    forms = dict(birth_sources.forms)
+    forms["khai_sinh/tham_dinh"] = remote_forms(listener.port)[0]
+    with pytest.raises(DiagramRejected) as rejected:
+        compile_process(birth_sources.bpmn, "khai_sinh", forms)
+    messages = [
+        f.message for f in rejected.value.findings if f.element == "form khai_sinh/tham_dinh"
+    ]
+    assert any("does not resolve" in message for message in messages)
+    assert listener.connections == []
+
+
+@pytest.mark.parametrize(
+    "ref", ["file:///etc/passwd", "file:///etc/passwd#/x", "/etc/passwd", "../../etc/passwd"]
+)
+def test_a_file_ref_is_a_deploy_finding(ref):
+    [finding] = check_schema("t", with_property({"$ref": ref}))
+    assert finding.element == "form t"
+    assert f"{ref!r} does not resolve" in finding.message
+
+
+def test_a_ref_that_slips_to_validation_is_a_clear_error_never_a_fetch(listener):
+    form = Form("t", with_property({"type": "string"}))
+    form._validator = form._validator.evolve(
+        schema=with_property({"$ref": f"http://127.0.0.1:{listener.port}/schema.json"})
+    )
+    with pytest.raises(DiagramRejected, match="unresolvable reference"):
+        form.validate({"x": "a"})
+    assert listener.connections == []
+
+
+PERSON = {
+    "type": "object",
+    "$defs": {"name": {"type": "string", "maxLength": 5, "pattern": "^[A-Z]"}},
+    "properties": {"person": {"type": "object", "properties": {"name": {"$ref": "#/$defs/name"}}}},
+}
+
+
+@pytest.mark.parametrize(
+    "ref", ["a/person#/$defs/name", "motcua:forms/a/person#/$defs/name", "a/person"]
+)
+def test_a_ref_to_another_form_of_the_procedure_by_its_key_works(ref):
+    forms = {"a/person": PERSON}
+    schema = with_property({"$ref": ref})
+    assert check_schema("b/uses", schema, forms) == []
+    form = Form("b/uses", schema, forms)
+    if ref == "a/person":  # the whole form, whose own refs resolve within it
+        assert form.validate({"x": {"person": {"name": "An"}}})
+        assert refusal(form, {"x": {"person": {"name": "an"}}}).errors == {
+            "x.person.name": ["'an' does not match '^[A-Z]'"]
+        }
+    else:
+        assert form.validate({"x": "An"}) == {"x": "An"}
+        assert set(refusal(form, {"x": "an"}).errors) == {"x"}
+
+
+def test_shipped_forms_can_refer_to_each_other_by_key(birth_sources):
+    forms = dict(birth_sources.forms)
+    forms["khai_sinh/tham_dinh"] = with_property({"$ref": "khai_sinh/to_khai#/properties/child"})
+    assert check_schema("khai_sinh/tham_dinh", forms["khai_sinh/tham_dinh"], forms) == []
+
+
+def test_a_ref_to_a_missing_form_key_is_a_deploy_finding(birth_sources):
+    forms = dict(birth_sources.forms)
+    forms["khai_sinh/tham_dinh"] = with_property({"$ref": "khai_sinh/no_such_form#/$defs/x"})
+    with pytest.raises(DiagramRejected) as rejected:
+        compile_process(birth_sources.bpmn, "khai_sinh", forms)
+    [finding] = [f for f in rejected.value.findings if f.element == "form khai_sinh/tham_dinh"]
+    assert "'khai_sinh/no_such_form#/$defs/x' does not resolve" in finding.message
+
+
+def test_a_ref_to_a_missing_part_of_a_form_is_a_deploy_finding():
+    [finding] = check_schema("t", with_property({"$ref": "#/$defs/nowhere"}))
+    assert "does not resolve" in finding.message
+
+
+def test_a_form_may_name_itself_only_by_its_own_key():
+    assert check_schema("t", {"$id": "motcua:forms/t", "type": "object"}) == []
+    [finding] = check_schema("t", {"$id": "motcua:forms/other", "type": "object"})
+    assert '"$id" must be' in finding.message
+
+
+def test_a_draft_switch_inside_a_form_is_a_deploy_finding():
+    # A subschema's "$schema" would make jsonschema validate it with its stock validator,
+    # whose patterns run on Python's backtracking re.
+    [finding] = check_schema(
+        "t",
+        with_property({"$schema": "http://json-schema.org/draft-07/schema#", "pattern": "a"}),
+    )
+    assert '"$schema" is allowed only at the root' in finding.message
+
+
+BACKTRACKING = "^(a+)+$"
+
+
+def test_patterns_are_run_by_re2_whatever_the_keyword():
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "properties": {"x": {"type": "string", "pattern": BACKTRACKING}},
+            "patternProperties": {BACKTRACKING: {"type": "integer"}},
+            "additionalProperties": False,
+        },
+    )
+    validator = type(form._validator)
+    assert validator.VALIDATORS["pattern"].__module__ == "engine.forms"
+    assert validator.VALIDATORS["patternProperties"].__module__ == "engine.forms"
+    assert validator.VALIDATORS["additionalProperties"].__module__ == "engine.forms"
+    assert isinstance(forms._regex(BACKTRACKING), re2._Regexp)
+
+
+@pytest.mark.parametrize("length", [30, 100_000])
+def test_a_backtracking_pattern_is_answered_by_re2(length):
+    form = Form("t", with_property({"type": "string", "pattern": BACKTRACKING}))
+    assert type(form._validator).VALIDATORS["pattern"] is forms._pattern  # RE2, linear time
+    good = "a" * length
+    assert form.validate({"x": good}) == {"x": good}
+    error = refusal(form, {"x": "a" * (length - 1) + "!"})
+    [message] = error.errors["x"]
+    assert message.endswith(f"does not match {BACKTRACKING!r}")
+
+
+@pytest.mark.parametrize("length", [30, 100_000])
+def test_a_backtracking_pattern_property_is_answered_by_re2(length):
+    form = Form(
+        "t",
+        {
+            "type": "object",
+            "patternProperties": {BACKTRACKING: {"type": "integer"}},
+            "additionalProperties": False,
+        },
+    )
+    assert type(form._validator).VALIDATORS["patternProperties"] is forms._pattern_properties
+    assert form.validate({"a" * length: 1}) == {"a" * length: 1}
+    bad = "a" * (length - 1) + "!"
+    error = refusal(form, {bad: 1})
+    assert list(error.errors.values()) == [[NOT_A_FIELD]]
+
+
+@pytest.mark.parametrize("pattern", [r"^(a)\1$", r"^(?=a)a$", r"^(?!b).*$", r"(?<=a)b", "a{1001}"])
+def test_a_pattern_re2_refuses_is_a_deploy_finding(pattern):
+    for schema in (
+        with_property({"type": "string", "pattern": pattern}),
+        {"type": "object", "patternProperties": {pattern: {}}},
+    ):
+        [finding] = check_schema("t", schema)
+        assert finding.element == "form t"
+        assert "needs features that can run in exponential time" in finding.message
+
+
+def test_unevaluated_properties_is_a_deploy_finding():
+    [finding] = check_schema(
+        "t", {"type": "object", "patternProperties": {"^a": {}}, "unevaluatedProperties": False}
+    )
+    assert "unevaluatedProperties is not supported" in finding.message
+
+
+def test_format_regex_is_checked_by_re2_without_exhausting_the_stack():
+    form = Form("t", with_property({"type": "string", "format": "regex"}))
+    assert form.validate({"x": "^[0-9]+$"}) == {"x": "^[0-9]+$"}
+    deep = "(" * 40_000 + ")" * 40_000  # Python's re raises RecursionError on it
+    try:
+        form.validate({"x": deep})
+    except FormInvalid as refused:  # RE2 may find it too deep: a plain field error
+        assert set(refused.errors) == {"x"}
+    assert set(refusal(form, {"x": r"(a)\1"}).errors) == {"x"}
