@@ -26,6 +26,7 @@ FIELDS = (
     "request_id",
     "job",
     "job_args",
+    "element",
     "error",
 )
 # Matched whole (fullmatch): `$` would also accept the id followed by a newline, which

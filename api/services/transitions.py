@@ -10,6 +10,7 @@ changed (`engine.plan_transition`, pure) and writes that plan in the caller's tr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from engine import (
     ProcessInstance,
     TaskNotReady,
     TransitionPlan,
+    WorkflowStalled,
     before_act,
     plan_transition,
 )
@@ -43,6 +45,8 @@ from .actor import Actor
 from .errors import Conflict, Invalid
 from .procedures import compiled_version
 from .runtime import Operation
+
+_LOG = logging.getLogger("motcua.engine")
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,9 @@ def acting() -> Iterator[None]:
         raise  # the form's own field errors, mapped by the HTTP layer
     except (SpiffWorkflowException, EngineError) as exc:
         element = _element_of(exc)
+        if isinstance(exc, WorkflowStalled):
+            # Not the officer's doing: the diagram cannot go on. Operators must hear of it.
+            _LOG.warning("workflow stalled", extra={"element": element, "error": str(exc)[:500]})
         message = f"the workflow could not continue: {exc}"
         raise Invalid(message, {element: [str(exc)[:500]]}) from None
     except (RecursionError, OverflowError, MemoryError) as exc:
@@ -113,7 +120,7 @@ def acting() -> Iterator[None]:
 
 def _element_of(exc: BaseException) -> str:
     """Returns the id of the diagram element an engine error happened at, if it says."""
-    element = getattr(exc, "element", None)
+    element = getattr(exc, "element", None) or getattr(exc, "last_task", None)
     if element:
         return str(element)
     task = getattr(exc, "task", None)

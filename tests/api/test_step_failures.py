@@ -3,6 +3,7 @@ clear 422 naming the diagram element it failed at, and nothing is written: never
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 import pytest
@@ -75,3 +76,53 @@ def test_a_script_failing_after_a_step_is_422_naming_it_and_the_step_stays_open(
     assert [event["action"] for event in again["timeline"]] == ["submitted", "claimed"]
     done = officer.post(f"/api/tasks/{task['id']}/complete", json={"data": {"so_ban": 5}})
     assert done.status_code == 200 and done.json["dossier_status"]["code"] == 10
+
+
+DEAD_END = Procedure(
+    code="9.000003",
+    slug="tinh_phi",
+    name="Dừng giữa chừng (thử nghiệm)",
+    agency_kind=AgencyKind.COMMUNE,
+    deadline=LegalDeadline(Decimal("2")),
+    process_id="cut_ngang",
+    declaration_form="tinh_phi/to_khai",
+)
+
+
+@pytest.fixture
+def dead_end(app, officers, clock, monkeypatch):
+    monkeypatch.setitem(catalogue.CATALOGUE, DEAD_END.code, DEAD_END)
+    with app.app_context():
+        deploy(
+            operation(),
+            DEAD_END,
+            effective_from=clock.now,
+            bpmn=fixture_bytes("dead_end.bpmn"),
+            forms=FORMS,
+        )
+        db.session.commit()
+
+
+def test_a_workflow_that_stops_without_an_end_event_fails_the_step_and_warns_operators(
+    dead_end, as_officer, caplog
+):
+    # It used to count as finished (status None). Now the step fails, naming the element where
+    # the workflow stopped, nothing is written, and the operator's log says so.
+    body = {"procedure": DEAD_END.code, "applicant": {"full_name": "A"}, "data": {"so_ban": 2}}
+    officer = as_officer("h29.01.tiep_nhan")
+    dossier = officer.post("/api/dossiers", json=body).json
+    [task] = dossier["tasks"]
+    assert officer.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    engine_log = logging.getLogger("motcua.engine")
+    engine_log.addHandler(caplog.handler)
+    try:
+        response = officer.post(f"/api/tasks/{task['id']}/complete", json={"data": {"so_ban": 2}})
+    finally:
+        engine_log.removeHandler(caplog.handler)
+    assert response.status_code == 422, response.json
+    assert list(response.json["errors"]) == ["chia_ban"]
+    assert "end event" in response.json["message"]
+    again = officer.get(f"/api/dossiers/{dossier['code']}").json
+    assert again["status"]["code"] == 4 and again["finished_at"] is None
+    assert again["tasks"][0]["state"] == "claimed"
+    assert {r.message for r in caplog.records if r.name == "motcua.engine"} == {"workflow stalled"}
