@@ -16,6 +16,7 @@ from api import create_app
 from api.services import (
     create_agency,
     create_officer,
+    deploy,
     deploy_catalogue,
     issue_token,
     operation,
@@ -23,6 +24,7 @@ from api.services import (
 )
 from api.store import db
 from engine.calendar import TIMEZONE
+from processes import catalogue
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -238,3 +240,15 @@ def appraisal_task(as_officer) -> tuple[dict, str]:
     [task] = done.json["next_tasks"]
     assert task["step"] == "tham_dinh"
     return dossier, task["id"]
+
+
+def deploy_test_procedure(app, clock, monkeypatch, procedure, bpmn: bytes, forms: dict):
+    """Returns the version deployed for a test procedure, put in the catalogue for this test
+    only (as a designer's procedure would be)."""
+    monkeypatch.setitem(catalogue.CATALOGUE, procedure.code, procedure)
+    with app.app_context():
+        version, _ = deploy(
+            operation(), procedure, effective_from=clock.now, bpmn=bpmn, forms=forms
+        )
+        db.session.commit()
+        return version.id

@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from api.services import compiled, deploy, operation
+from api.services import compiled_version
 from api.store import Dossier, Event, Task, db
 from engine import ProcessInstance
-from processes import OPEN_TASK_STATES, catalogue
+from processes import OPEN_TASK_STATES
 from processes.catalogue import AgencyKind, LegalDeadline, Procedure
 from tests.api.test_parallel_steps import FORMS, PARALLEL, parallel  # noqa: F401 (a fixture)
-from tests.conftest import birth_submission
+from tests.conftest import birth_submission, deploy_test_procedure
 
 RECEPTIONIST = "h29.01.tiep_nhan"
 
@@ -209,14 +209,10 @@ def ranked(request, app, officers, clock, monkeypatch) -> str:
     step the workflow lists first."""
     # The parallel diagram of test_parallel_steps cannot tell max from min: only one of its
     # branches carries a status.
-    monkeypatch.setitem(catalogue.CATALOGUE, RANKED.code, RANKED)
+    diagram = ranked_diagram(request.param)
+    version_id = deploy_test_procedure(app, clock, monkeypatch, RANKED, diagram, FORMS)
     with app.app_context():
-        diagram = ranked_diagram(request.param)
-        version, _ = deploy(
-            operation(), RANKED, effective_from=clock.now, bpmn=diagram, forms=FORMS
-        )
-        db.session.commit()
-        workflow = ProcessInstance.start(compiled(version), {})
+        workflow = ProcessInstance.start(compiled_version(version_id), {})
     assert workflow.ready_steps()[0].step.name == request.param
     return request.param
 

@@ -8,10 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from api.services import deploy, operation
-from api.store import db
-from processes import catalogue
 from processes.catalogue import AgencyKind, LegalDeadline, Procedure
+from tests.conftest import deploy_test_procedure
 from tests.engine.conftest import fixture_bytes
 
 PARALLEL = Procedure(
@@ -28,16 +26,8 @@ FORMS = {"song_song/ghi_chu": {"type": "object", "properties": {"note": {"type":
 
 @pytest.fixture
 def parallel(app, officers, clock, monkeypatch):
-    monkeypatch.setitem(catalogue.CATALOGUE, PARALLEL.code, PARALLEL)
-    with app.app_context():
-        deploy(
-            operation(),
-            PARALLEL,
-            effective_from=clock.now,
-            bpmn=fixture_bytes("parallel_withdrawal.bpmn"),
-            forms=FORMS,
-        )
-        db.session.commit()
+    bpmn = fixture_bytes("parallel_withdrawal.bpmn")
+    deploy_test_procedure(app, clock, monkeypatch, PARALLEL, bpmn, FORMS)
 
 
 def submit(as_officer) -> tuple[str, dict[str, str]]:
@@ -193,10 +183,7 @@ def parallel_with_signing(app, officers, clock, monkeypatch):
     ):
         assert old in source
         source = source.replace(old, new)
-    monkeypatch.setitem(catalogue.CATALOGUE, PARALLEL.code, PARALLEL)
-    with app.app_context():
-        deploy(operation(), PARALLEL, effective_from=clock.now, bpmn=source.encode(), forms=FORMS)
-        db.session.commit()
+    deploy_test_procedure(app, clock, monkeypatch, PARALLEL, source.encode(), FORMS)
 
 
 def test_a_task_the_first_completion_opened_is_not_opened_again(

@@ -9,10 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from api.services import deploy, operation
 from api.store import Dossier, db
-from processes import catalogue
 from processes.catalogue import AgencyKind, LegalDeadline, Procedure
+from tests.conftest import deploy_test_procedure
 from tests.engine.conftest import fixture_bytes
 
 FEES = Procedure(
@@ -32,16 +31,8 @@ FORMS = {
 
 @pytest.fixture
 def fees(app, officers, clock, monkeypatch):
-    monkeypatch.setitem(catalogue.CATALOGUE, FEES.code, FEES)
-    with app.app_context():
-        deploy(
-            operation(),
-            FEES,
-            effective_from=clock.now,
-            bpmn=fixture_bytes("failing_scripts.bpmn"),
-            forms=FORMS,
-        )
-        db.session.commit()
+    bpmn = fixture_bytes("failing_scripts.bpmn")
+    deploy_test_procedure(app, clock, monkeypatch, FEES, bpmn, FORMS)
 
 
 def receive(as_officer, so_ban: int):
@@ -91,16 +82,8 @@ DEAD_END = Procedure(
 
 @pytest.fixture
 def dead_end(app, officers, clock, monkeypatch):
-    monkeypatch.setitem(catalogue.CATALOGUE, DEAD_END.code, DEAD_END)
-    with app.app_context():
-        deploy(
-            operation(),
-            DEAD_END,
-            effective_from=clock.now,
-            bpmn=fixture_bytes("dead_end.bpmn"),
-            forms=FORMS,
-        )
-        db.session.commit()
+    bpmn = fixture_bytes("dead_end.bpmn")
+    deploy_test_procedure(app, clock, monkeypatch, DEAD_END, bpmn, FORMS)
 
 
 def test_a_workflow_that_stops_without_an_end_event_fails_the_step_and_warns_operators(
