@@ -31,17 +31,17 @@ def head_revision() -> str:
 def check_health() -> Health:
     """Returns whether the database answers and is migrated to this code's schema."""
     try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return Health(False, "unreachable", "the database does not answer")
-    try:
-        revisions = {
-            row[0] for row in db.session.execute(text("SELECT version_num FROM alembic_version"))
-        }
-    except SQLAlchemyError:
-        db.session.rollback()
-        return Health(False, "not_migrated", "the database has no schema: run `motcua db upgrade`")
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return Health(False, "unreachable", "the database does not answer")
+        try:
+            rows = db.session.execute(text("SELECT version_num FROM alembic_version"))
+            revisions = {row[0] for row in rows}
+        except SQLAlchemyError:
+            return Health(
+                False, "not_migrated", "the database has no schema: run `motcua db upgrade`"
+            )
     finally:
         db.session.rollback()  # a health check holds no lock (SQLite begins every read IMMEDIATE)
     head = head_revision()

@@ -187,16 +187,11 @@ _COMPLETE_TASK = TASKS.update().where(
 )
 
 
-def _later_of(name: str):
-    """Returns `:name` or the row's changed_at, whichever is later: a change that waited for
-    another one to the same row is never timed before it."""
-    at = bindparam(name, type_=TASKS.c.changed_at.type)
-    return case((TASKS.c.changed_at > at, TASKS.c.changed_at), else_=at)
-
-
-def later_of_changed(at: datetime):
-    """Returns `at` or the row's changed_at, whichever is later (for a statement built per call)."""
-    value = bindparam(None, at, type_=TASKS.c.changed_at.type)
+def later_of_changed(at: datetime | None = None, *, name: str | None = None):
+    """Returns the later of a time and the row's changed_at: a change that waited for another
+    one to the same row is never timed before it. The time is `at` (a statement built per
+    call) or the parameter `name` (a statement built once)."""
+    value = bindparam(name, at, type_=TASKS.c.changed_at.type)
     return case((TASKS.c.changed_at > value, TASKS.c.changed_at), else_=value)
 
 
@@ -208,14 +203,14 @@ _CANCEL_TASKS = (
     )
     .values(
         state=TaskState.CANCELLED.value,
-        completed_at=_later_of("cancelled_at"),
-        changed_at=_later_of("cancelled_at"),
+        completed_at=later_of_changed(name="cancelled_at"),
+        changed_at=later_of_changed(name="cancelled_at"),
     )
 )
 _SAVE_DOSSIER = DOSSIERS.update().where(
     DOSSIERS.c.id == bindparam("p_id"), DOSSIERS.c.version == bindparam("p_version")
 )
-_CLAIM_AT = _later_of("claimed_at")
+_CLAIM_AT = later_of_changed(name="claimed_at")
 _CLAIM = (
     TASKS.update()
     .where(

@@ -54,6 +54,9 @@ def test_a_nul_character_in_a_key_or_answer_is_422(app, officers, as_officer):
     submission["applicant"] = {"full_name": "Trần Thị Bình", "ghi\x00chú": "x"}
     response = as_officer("h29.01.tiep_nhan").post("/api/dossiers", json=submission)
     assert_error_shape(response, 422)
+    # refused for the NUL, before the schema could refuse the unknown key for another reason
+    assert "NUL" in response.json["message"]
+    assert list(response.json["errors"]) == ["applicant.ghi\x00chú"]
     assert dossier_count(app) == 0
 
 

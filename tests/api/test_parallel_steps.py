@@ -52,93 +52,52 @@ def test_withdrawal_cancels_the_parallel_step(parallel, as_officer):
     assert officer.post(f"/api/tasks/{tasks['xu_ly']}/claim").status_code == 409
 
 
-def test_completion_racing_a_withdrawal_gets_409(parallel, app, officers, as_officer, monkeypatch):
+HOLDERS = {"rut_ho_so": "h29.01.tiep_nhan", "xu_ly": "h29.01.tiep_nhan2"}
+
+
+def race(app, officers, as_officer, monkeypatch, first: str):
+    """Returns the dossier code and {step: (status, message)} of both sibling completions,
+    the `first` step's holding the dossier while the other's queues on it."""
     import api.services.tasks as task_service
 
     code, tasks = submit(as_officer)
-    assert (
-        as_officer("h29.01.tiep_nhan").post(f"/api/tasks/{tasks['rut_ho_so']}/claim").status_code
-        == 200
-    )
-    assert (
-        as_officer("h29.01.tiep_nhan2").post(f"/api/tasks/{tasks['xu_ly']}/claim").status_code
-        == 200
-    )
-    restore = task_service.restore
-    withdrawing = threading.Event()
-
-    def slow_restore(dossier):
-        if threading.current_thread().name == "withdrawal":
-            withdrawing.set()  # holds the dossier now, and will cancel the other task
-            threading.Event().wait(0.5)
-        return restore(dossier)
-
-    monkeypatch.setattr(task_service, "restore", slow_restore)
-    codes = {}
-
-    def complete(name, username, task_id):
-        response = app.test_client().post(
-            f"/api/tasks/{task_id}/complete",
-            json={"data": {}},
-            headers={"Authorization": f"Bearer {officers[username]}"},
-        )
-        codes[name] = (
-            response.status_code,
-            response.json["message"] if response.status_code != 200 else "",
-        )
-
-    withdrawal = threading.Thread(
-        target=complete,
-        name="withdrawal",
-        args=("withdrawal", "h29.01.tiep_nhan", tasks["rut_ho_so"]),
-    )
-    withdrawal.start()
-    assert withdrawing.wait(10)
-    complete("processing", "h29.01.tiep_nhan2", tasks["xu_ly"])
-    withdrawal.join(timeout=30)
-    assert codes["withdrawal"][0] == 200
-    assert codes["processing"] == (409, "the task is already cancelled")
-    dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
-    assert dossier["status"]["code"] == 7
-
-
-def _processing_holds_the_dossier_while_withdrawal_queues(app, officers, as_officer, monkeypatch):
-    """Returns the status codes of two sibling completions: xu_ly's holds the dossier while
-    rut_ho_so's queues on it (the reverse of the race above)."""
-    import api.services.tasks as task_service
-
-    code, tasks = submit(as_officer)
-    claims = (("h29.01.tiep_nhan", "rut_ho_so"), ("h29.01.tiep_nhan2", "xu_ly"))
-    for username, step in claims:
+    for step, username in HOLDERS.items():
         assert as_officer(username).post(f"/api/tasks/{tasks[step]}/claim").status_code == 200
     restore, holding = task_service.restore, threading.Event()
 
     def slow_restore(dossier):
-        if threading.current_thread().name == "processing":
-            holding.set()
+        if threading.current_thread().name == first:
+            holding.set()  # holds the dossier now
             threading.Event().wait(0.5)  # widens the window; either order must be right
         return restore(dossier)
 
     monkeypatch.setattr(task_service, "restore", slow_restore)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 must show as a 500, not kill the thread
-    codes = {}
+    answers = {}
 
-    def complete(name, username, task_id):
+    def complete(step):
         response = app.test_client().post(
-            f"/api/tasks/{task_id}/complete",
+            f"/api/tasks/{tasks[step]}/complete",
             json={"data": {}},
-            headers={"Authorization": f"Bearer {officers[username]}"},
+            headers={"Authorization": f"Bearer {officers[HOLDERS[step]]}"},
         )
-        codes[name] = response.status_code
+        message = response.json["message"] if response.status_code != 200 else ""
+        answers[step] = (response.status_code, message)
 
-    processing = threading.Thread(
-        target=complete, name="processing", args=("processing", "h29.01.tiep_nhan2", tasks["xu_ly"])
-    )
-    processing.start()
+    holder = threading.Thread(target=complete, name=first, args=(first,))
+    holder.start()
     assert holding.wait(10)
-    complete("withdrawal", "h29.01.tiep_nhan", tasks["rut_ho_so"])
-    processing.join(timeout=30)
-    return code, codes
+    complete(next(step for step in HOLDERS if step != first))
+    holder.join(timeout=30)
+    return code, answers
+
+
+def test_completion_racing_a_withdrawal_gets_409(parallel, app, officers, as_officer, monkeypatch):
+    code, answers = race(app, officers, as_officer, monkeypatch, first="rut_ho_so")
+    assert answers["rut_ho_so"][0] == 200
+    assert answers["xu_ly"] == (409, "the task is already cancelled")
+    dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
+    assert dossier["status"]["code"] == 7
 
 
 def test_a_completion_queued_on_the_dossier_sees_what_the_first_one_did(
@@ -146,10 +105,8 @@ def test_a_completion_queued_on_the_dossier_sees_what_the_first_one_did(
 ):
     # The queued completion must plan from the workflow as the first one left it: the sibling
     # it finished stays completed (it was once overwritten as cancelled on PostgreSQL).
-    code, codes = _processing_holds_the_dossier_while_withdrawal_queues(
-        app, officers, as_officer, monkeypatch
-    )
-    assert codes == {"processing": 200, "withdrawal": 200}
+    code, answers = race(app, officers, as_officer, monkeypatch, first="xu_ly")
+    assert answers == {"xu_ly": (200, ""), "rut_ho_so": (200, "")}
     dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
     states = {task["step"]: task["state"] for task in dossier["tasks"]}
     assert states == {"xu_ly": "completed", "rut_ho_so": "completed"}
@@ -190,10 +147,8 @@ def test_a_task_the_first_completion_opened_is_not_opened_again(
     parallel_with_signing, app, officers, as_officer, monkeypatch
 ):
     # Planning from a stale list of open tasks once inserted `ky` a second time (a 500).
-    code, codes = _processing_holds_the_dossier_while_withdrawal_queues(
-        app, officers, as_officer, monkeypatch
-    )
-    assert codes == {"processing": 200, "withdrawal": 200}
+    code, answers = race(app, officers, as_officer, monkeypatch, first="xu_ly")
+    assert answers == {"xu_ly": (200, ""), "rut_ho_so": (200, "")}
     dossier = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
     states = sorted((task["step"], task["state"]) for task in dossier["tasks"])
     assert states == [("ky", "open"), ("rut_ho_so", "completed"), ("xu_ly", "completed")]

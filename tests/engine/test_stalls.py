@@ -8,7 +8,7 @@ import engine.procedure as procedure
 from engine import ProcessInstance, WorkflowSerializer, compile_process
 from engine.errors import TooManyInstances, WorkflowStalled
 from processes import DossierStatus
-from tests.engine.test_deploy_checks import CHECK_FORM, diagram
+from tests.engine.test_deploy_checks import CHECK_FORM, diagram, script_cycle
 
 
 def round_trip(instance: ProcessInstance) -> ProcessInstance:
@@ -80,19 +80,7 @@ def test_cycle_of_script_tasks_that_slipped_past_deploy_raises_stall(monkeypatch
     """Defence in depth: such a cycle is refused at deploy; were it not, SpiffWorkflow would
     call the workflow completed after ~500 rounds. The step fails with WorkflowStalled."""
     monkeypatch.setattr(procedure, "_loops_without_wait", lambda root: [])
-    nodes = (
-        '<bpmn:scriptTask id="a"><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>'
-        '<bpmn:scriptTask id="b"><bpmn:script>m = n</bpmn:script></bpmn:scriptTask>'
-        '<bpmn:exclusiveGateway id="gw" default="f4" />'
-    )
-    source = diagram(nodes, [("check", "a"), ("a", "b"), ("b", "gw"), ("gw", "end")])
-    source = source.replace(
-        b'<bpmn:sequenceFlow id="f4" sourceRef="gw" targetRef="end" />',
-        b'<bpmn:sequenceFlow id="f4" sourceRef="gw" targetRef="end" />'
-        b'<bpmn:sequenceFlow id="back" sourceRef="gw" targetRef="a">'
-        b'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">n &lt; 100000'
-        b"</bpmn:conditionExpression></bpmn:sequenceFlow>",
-    )
+    source = script_cycle("n = n + 1", "m = n", "n &lt; 100000")
     process = compile_process(source, "p", CHECK_FORM)
     instance = ProcessInstance.start(process, {"n": 0})
     with pytest.raises(WorkflowStalled):
