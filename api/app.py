@@ -18,8 +18,9 @@ from config import settings_from_env
 from .body import init_request_checks
 from .cli import register_cli
 from .errors import register_error_handlers
+from .jobs import init_jobs
 from .logs import init_request_logging
-from .resources import dossiers, health, procedures, tasks
+from .resources import dossiers, handoffs, health, procedures, tasks
 from .services import init_runtime
 from .store import MIGRATIONS_DIR, db, migrate
 
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     init_runtime(app)
+    init_jobs(app)
     # Registered after flask-sqlalchemy's, so it runs first: ending the session on a
     # connection the server already closed must not turn a finished answer into a 500.
     app.teardown_appcontext(_end_session_quietly)
@@ -83,7 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     )
     api = Api(app)
-    for blueprint in (procedures.blp, dossiers.blp, tasks.blp, health.blp):
+    for blueprint in (procedures.blp, dossiers.blp, tasks.blp, handoffs.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api, so our single error shape wins
     init_request_logging(app)

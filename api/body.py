@@ -54,6 +54,12 @@ def _parse_constant(name: str) -> Any:
 
 def read_json_body() -> Any:
     """Returns the request's JSON body, parsed and checked (see the module's rules)."""
+    return read_signed_json_body()[1]
+
+
+def read_signed_json_body() -> tuple[bytes, Any]:
+    """Returns the request's body as it arrived (what a signature covers) and as JSON,
+    parsed and checked like every body."""
     if not _JSON_MIMETYPE.match(request.mimetype or ""):
         raise UnsupportedMediaType(
             f"send the body as JSON with Content-Type: application/json "
@@ -75,7 +81,7 @@ def read_json_body() -> Any:
             raise _refuse(400, "the request body is empty; send a JSON object") from None
         raise _refuse(400, f"the request body is not valid JSON: {exc.msg} at {exc.pos}") from None
     check_value(value)
-    return value
+    return raw, value
 
 
 def check_value(value: Any) -> None:

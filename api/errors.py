@@ -25,12 +25,14 @@ from .services import (
     Invalid,
     NotFound,
     NotReady,
+    Unauthenticated,
     from_database_error,
 )
 
 _LOG = logging.getLogger("motcua.database")
 STATUS_OF: dict[type[DomainError], int] = {
     Invalid: 422,
+    Unauthenticated: 401,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,

@@ -1,7 +1,7 @@
 """`python -m bench.evaluator`: the restricted evaluator's rate on the shipped conditions, and the
 worst time and memory of one evaluation over a hostile set.
 
-The rate evaluates every condition expression of bpmn/khai_sinh/khai_sinh.bpmn against realistic
+The rate evaluates every condition expression of the birth group diagram against realistic
 task data, with the default budget the engine uses. Each hostile case runs in a child process
 (limited to TIMEOUT seconds and MEMORY_LIMIT bytes of address space, so a runaway case cannot take
 the machine with it); the child reports its wall time and tracemalloc peak. Prints figures;
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
-BPMN = Path(__file__).resolve().parent.parent / "bpmn" / "khai_sinh" / "khai_sinh.bpmn"
+BPMN = Path(__file__).resolve().parent.parent / "bpmn" / "groups" / "lien_thong_khai_sinh.bpmn"
 TIMEOUT = 20.0  # seconds of one hostile case before it counts as runaway
 MEMORY_LIMIT = 4 * 1024**3  # bytes of address space for one hostile case
 BIG = 10_000_000  # characters or elements of the hostile data
@@ -30,6 +30,10 @@ TASK_DATA = {
     "approved": True,
     "declaration": {"child_name": "Nguyễn Văn An", "birth_date": "2025-01-02"},
     "note": "Hồ sơ đầy đủ",
+    "group": {
+        "code": "H29.01-260302-0001",
+        "procedures": ["khai_sinh", "thuong_tru", "bhyt_tre_em"],
+    },
 }
 
 # (label, mode, source, data builder name, max_steps or None for the default)

@@ -24,6 +24,14 @@ STEP_ANSWERS = [
     ("tiep_nhan", {"decision": "accept"}),
     ("tham_dinh", {"assessment": "eligible", "opinion": "Hồ sơ hợp lệ"}),
     ("lanh_dao", {"approved": True}),
-    ("lanh_dao", {"signed": True, "certificate_serial": "5401A2B3C4"}),
+    (
+        "lanh_dao",
+        {
+            "signed": True,
+            "certificate_serial": "5401A2B3C4",
+            "registration_number": "12/2026",
+            "personal_id": "001226012345",
+        },
+    ),
     ("van_thu", {"delivery": "counter", "receiver_name": "Trần Thị Bình"}),
 ]

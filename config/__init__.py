@@ -47,5 +47,13 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "MOTCUA_TOKEN_CACHE_SECONDS": float(environ.get("MOTCUA_TOKEN_CACHE_SECONDS", "10")),
         # One log line per request and per job; "json" for log collectors, else plain text.
         "MOTCUA_LOG_FORMAT": environ.get("MOTCUA_LOG_FORMAT", "text"),
+        # Background work: tries per job (then `failed`, for an operator), the first retry's
+        # delay in seconds (doubling), and how long a job handed to the queue may stay
+        # untaken before the relay hands it over again.
+        "MOTCUA_JOB_MAX_ATTEMPTS": int(environ.get("MOTCUA_JOB_MAX_ATTEMPTS", "8")),
+        "MOTCUA_JOB_BACKOFF_SECONDS": float(environ.get("MOTCUA_JOB_BACKOFF_SECONDS", "2")),
+        "MOTCUA_JOB_LEASE_SECONDS": float(environ.get("MOTCUA_JOB_LEASE_SECONDS", "30")),
+        # How often the relay looks for jobs due (retries, jobs a lost queue dropped).
+        "MOTCUA_RELAY_SECONDS": float(environ.get("MOTCUA_RELAY_SECONDS", "1")),
         "MAX_CONTENT_LENGTH": int(environ.get("MOTCUA_MAX_REQUEST_BYTES", str(4 * 1024 * 1024))),
     }

@@ -6,11 +6,13 @@ state, and stores what it gets back.
 
 from .bpmn_xml import parse_bpmn_bytes
 from .calendar import TIMEZONE, OfficeHours, WorkingCalendar
+from .collaboration import Collaboration, Route, read_collaboration
 from .errors import (
     DiagramRejected,
     EngineError,
     Finding,
     FormInvalid,
+    NotAwaited,
     TaskDataInvalid,
     TaskNotReady,
     TooManyInstances,
@@ -19,7 +21,7 @@ from .errors import (
 )
 from .evaluator import EvaluationError, UnsafeCodeError
 from .forms import Form
-from .instance import ProcessInstance, ReadyStep
+from .instance import Message, ProcessInstance, ReadyStep
 from .procedure import CompiledProcess, ProcessCache, Step, compile_process, content_hash
 from .serializer import WorkflowSerializer
 from .transitions import (
@@ -35,6 +37,7 @@ from .transitions import (
 __all__ = [
     "TIMEZONE",
     "Before",
+    "Collaboration",
     "CompiledProcess",
     "DiagramRejected",
     "EngineError",
@@ -42,12 +45,15 @@ __all__ = [
     "Finding",
     "Form",
     "FormInvalid",
+    "Message",
+    "NotAwaited",
     "OfficeHours",
     "OpenedTask",
     "PlannedEvent",
     "ProcessCache",
     "ProcessInstance",
     "ReadyStep",
+    "Route",
     "Step",
     "TaskDataInvalid",
     "TaskNotReady",
@@ -64,4 +70,5 @@ __all__ = [
     "json_safe",
     "parse_bpmn_bytes",
     "plan_transition",
+    "read_collaboration",
 ]

@@ -423,3 +423,16 @@ class WorkingCalendar:
                 if local <= end:
                     return self._aware(end)
         return self._aware(datetime.combine(self.next_working_day(day), self._sessions[0][1]))
+
+    def outcome(self, finished_at: datetime, due_at: datetime) -> str:
+        """Returns how work finished at ``finished_at`` stands against ``due_at``: "early" when
+        finished on a date before the due date, "on_time" when no later than the end of the
+        office session that holds the due instant, else "late" (a few minutes past a due
+        instant inside its session is on time: the counting is by session, not by second)."""
+        finished = self._local(finished_at, "finished_at")
+        due = self._local(due_at, "due_at")
+        if finished.date() < due.date():
+            return "early"
+        if finished <= self._local(self.session_end(due_at), "due_at"):
+            return "on_time"
+        return "late"

@@ -65,6 +65,15 @@ class WorkflowStalled(EngineError):
         super().__init__(message)
 
 
+class NotAwaited(EngineError):
+    """A message delivered to a workflow that is not (or not yet) waiting for it: the caller
+    keeps the message and delivers it when the workflow waits for it."""
+
+    def __init__(self, message_name: str):
+        self.message_name = message_name
+        super().__init__(f"the workflow is not waiting for the message {message_name!r}")
+
+
 class TooManyInstances(EngineError):
     """A multi-instance activity's cardinality or collection is larger than the platform runs."""
 

@@ -15,18 +15,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from processes import DossierStatus
 
-from .errors import TaskNotReady, WorkflowStalled
+from .errors import NotAwaited, TaskDataInvalid, TaskNotReady, WorkflowStalled
 from .procedure import CompiledProcess, Step
 from .scripting import SCRIPT_ENGINE
 from .serializer import WorkflowSerializer
-from .task_data import check_step_data, check_workflow_data
+from .task_data import check, check_step_data, check_workflow_data
 
 _SERIALIZER = WorkflowSerializer()
 # Where a task's due date lives in the workflow state (internal data is not inherited by the
@@ -46,6 +48,15 @@ class ReadyStep:
     step: Step
 
 
+@dataclass(frozen=True)
+class Message:
+    """A message the workflow threw that nothing inside it catches: a handoff to another
+    agency's process, which the platform records and delivers."""
+
+    name: str
+    payload: dict[str, Any]
+
+
 class ProcessInstance:
     """One dossier's workflow, with the compiled procedure that gives its steps meaning."""
 
@@ -62,6 +73,46 @@ class ProcessInstance:
         check_workflow_data(workflow)
         _run_engine(workflow)
         return cls(process, workflow)
+
+    def deliver(self, name: str, payload: Mapping[str, Any]) -> None:
+        """Delivers a message to the catch event (a message start event included) waiting for
+        it, and runs the engine to its next wait; NotAwaited when none waits for it."""
+        check(dict(payload), f"message {name}")
+        for task in self.workflow.get_tasks(state=TaskState.WAITING, max_depth=_ALL_LEVELS):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                self.workflow.send_event(BpmnEvent(definition, payload=_copy(payload)))
+                _run_engine(self.workflow)
+                return
+        raise NotAwaited(name)
+
+    def awaited_messages(self) -> frozenset[str]:
+        """Returns the names of the messages the workflow waits for now."""
+        names = set()
+        for task in self.workflow.get_tasks(state=TaskState.WAITING, max_depth=_ALL_LEVELS):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition):
+                names.add(definition.name)
+        return frozenset(names)
+
+    def take_messages(self) -> list[Message]:
+        """Returns the messages thrown since the last call and nothing inside caught, in the
+        order thrown, and forgets them (the caller records them with the state it saves)."""
+        messages = []
+        for event in self.workflow.get_events():
+            definition = event.event_definition
+            if not isinstance(definition, MessageEventDefinition):
+                continue  # signals and escalations leave no workflow: refused at deploy
+            payload = event.payload if event.payload is not None else {}
+            if type(payload) is not dict:
+                raise TaskDataInvalid(
+                    f"message {definition.name}",
+                    "payload",
+                    f"a message carries a dict of named values, not {type(payload).__name__}",
+                )
+            check(payload, f"message {definition.name}")
+            messages.append(Message(definition.name, payload))
+        return messages
 
     @classmethod
     def restore(cls, process: CompiledProcess, state: str, *, saved_spec=None) -> ProcessInstance:

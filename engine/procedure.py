@@ -20,7 +20,9 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
     ParallelMultiInstanceTask,
     SequentialMultiInstanceTask,
@@ -114,6 +116,11 @@ class CompiledProcess:
     steps: Mapping[str, Step]
     end_statuses: Mapping[str, DossierStatus]
     forms: Mapping[str, Form] = field(repr=False)
+    # The message its start event waits for (None: the process starts when received), the
+    # messages it may throw to other processes and those its catch events wait for.
+    start_message: str | None = None
+    throws: frozenset[str] = frozenset()
+    catches: frozenset[str] = frozenset()
 
     def form(self, key: str) -> Form:
         """Returns the compiled form with this key (KeyError when the procedure has none)."""
@@ -169,6 +176,16 @@ def compile_process(
 
     steps: dict[str, Step] = {}
     end_statuses: dict[str, DossierStatus] = {}
+    start_message, throws, catches = None, set(), set()
+    for task_spec in _all_task_specs(spec, subprocess_specs):
+        definition = getattr(task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition):
+            if isinstance(task_spec, ThrowingEvent):
+                throws.add(definition.name)
+            elif isinstance(task_spec, CatchingEvent):
+                catches.add(definition.name)
+                if isinstance(task_spec, StartEvent) and task_spec in spec.task_specs.values():
+                    start_message = definition.name
     for task_spec in _all_task_specs(spec, subprocess_specs):
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
         properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
@@ -197,6 +214,9 @@ def compile_process(
         steps=steps,
         end_statuses=end_statuses,
         forms=compiled_forms,
+        start_message=start_message,
+        throws=frozenset(throws),
+        catches=frozenset(catches),
     )
 
 

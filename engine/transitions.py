@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from .calendar import WorkingCalendar
-from .instance import ProcessInstance
+from .instance import Message, ProcessInstance
 from .procedure import Step
 
 
@@ -79,6 +79,10 @@ class TransitionPlan:
     finished: bool
     state: str  # the workflow state to save (JSON text, spec-free)
     events: tuple[PlannedEvent, ...]
+    # Messages thrown to other processes (handoffs), recorded in the same transaction, and
+    # the messages the workflow now waits for (a handoff kept for it can now be delivered).
+    messages: tuple[Message, ...] = ()
+    awaited: frozenset[str] = frozenset()
 
 
 def before_act(instance: ProcessInstance, status: int | None) -> Before:
@@ -121,6 +125,7 @@ def plan_transition(
     )
     due_dates = [task.due_at for task in opened]
     due_dates += [due for t in still_open if (due := before.open_tasks[t]) is not None]
+    messages = tuple(instance.take_messages())
     status = instance.status()
     status_after = int(status) if status is not None else before.status
     event = PlannedEvent(
@@ -142,6 +147,8 @@ def plan_transition(
         finished=instance.is_completed,
         state=instance.state(),
         events=(event,),
+        messages=messages,
+        awaited=instance.awaited_messages(),
     )
 
 

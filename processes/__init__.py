@@ -2,21 +2,37 @@
 
 from .catalogue import (
     CATALOGUE,
+    GROUP_OF_PROCESS,
+    GROUPS,
     AgencyKind,
     DeadlineUnit,
+    Group,
+    GroupMember,
     LegalDeadline,
     Procedure,
     ProcedureSources,
     read_sources,
 )
 from .codes import dossier_code
-from .roles import LEADER_ROLE, RECEPTION_ROLE, ROLES, Role, role_for_lane
-from .statuses import OPEN_TASK_STATES, Channel, DossierStatus, EventAction, TaskState
+from .roles import LEADER_ROLE, OPERATOR_ROLE, RECEPTION_ROLE, ROLES, Role, role_for_lane
+from .statuses import (
+    OPEN_TASK_STATES,
+    Channel,
+    DossierStatus,
+    EventAction,
+    HandoffState,
+    JobState,
+    Outcome,
+    TaskState,
+)
 
 __all__ = [
     "CATALOGUE",
+    "GROUPS",
+    "GROUP_OF_PROCESS",
     "LEADER_ROLE",
     "OPEN_TASK_STATES",
+    "OPERATOR_ROLE",
     "RECEPTION_ROLE",
     "ROLES",
     "AgencyKind",
@@ -24,6 +40,11 @@ __all__ = [
     "DeadlineUnit",
     "DossierStatus",
     "EventAction",
+    "Group",
+    "GroupMember",
+    "HandoffState",
+    "JobState",
+    "Outcome",
     "LegalDeadline",
     "Procedure",
     "ProcedureSources",

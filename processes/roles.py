@@ -28,20 +28,43 @@ ROLES: dict[str, Role] = {
             "tham_dinh",
             "Cán bộ thẩm định",
             frozenset(
-                {"Thẩm định", "Cán bộ thụ lý", "Chuyên viên thụ lý", "Công chức tư pháp – hộ tịch"}
+                {
+                    "Thẩm định",
+                    "Cán bộ thụ lý",
+                    "Chuyên viên thụ lý",
+                    "Công chức tư pháp – hộ tịch",
+                    "Cán bộ Công an thụ lý",
+                    "Cán bộ Bảo hiểm xã hội",
+                    "Công chức Lao động – Thương binh và Xã hội",
+                    "Chuyên viên bảo trợ xã hội",
+                }
             ),
         ),
         Role(
             "lanh_dao",
             "Lãnh đạo",
-            frozenset({"Lãnh đạo UBND", "Lãnh đạo cơ quan", "Lãnh đạo phê duyệt"}),
+            frozenset(
+                {
+                    "Lãnh đạo UBND",
+                    "Lãnh đạo cơ quan",
+                    "Lãnh đạo phê duyệt",
+                    "Trưởng Công an xã",
+                    "Giám đốc Bảo hiểm xã hội",
+                    "Chủ tịch UBND xã",
+                }
+            ),
         ),
         Role("van_thu", "Văn thư", frozenset({"Cán bộ trả kết quả", "Trả kết quả"})),
+        # Operators: they see and retry their agency's handoffs; no lane names them, so no
+        # step of a procedure is ever theirs.
+        Role("quan_tri", "Quản trị hệ thống", frozenset()),
     )
 }
 
 # The leader of an agency may also release a task another officer holds.
 LEADER_ROLE = "lanh_dao"
+# Operators see and retry handoffs between agencies.
+OPERATOR_ROLE = "quan_tri"
 # Only reception receives dossiers (the one-stop counter, or the officer reviewing online ones).
 RECEPTION_ROLE = "tiep_nhan"
 

@@ -74,3 +74,35 @@ class EventAction(StrEnum):
     CLAIMED = "claimed"
     RELEASED = "released"
     COMPLETED = "completed"
+    # Interlinked groups: a handoff recorded on the sender's dossier, the receiver's dossier
+    # started by it (or a waiting step of it resumed), an outside agency's reported result.
+    HANDED_OVER = "handed_over"
+    TAKEN_OVER = "taken_over"
+    MESSAGE_RECEIVED = "message_received"
+    RESULT_REPORTED = "result_reported"
+
+
+class HandoffState(StrEnum):
+    """Where a message from one agency's process to another's stands."""
+
+    PENDING = "pending"  # recorded, to be delivered (retried with backoff)
+    WAITING = "waiting"  # the receiver exists but does not wait for it yet: kept until it does
+    SENT = "sent"  # delivered to an outside agency, which reports its result later
+    DELIVERED = "delivered"  # the receiving process took it (or the outside agency's result came)
+    FAILED = "failed"  # every try failed: an operator retries it
+
+
+class JobState(StrEnum):
+    """Where a unit of background work recorded in the outbox stands."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Outcome(StrEnum):
+    """How a step, a dossier or an agency's part finished against its due date."""
+
+    EARLY = "early"  # trước hạn: finished on a date before the due date
+    ON_TIME = "on_time"  # đúng hạn: by the end of the office session holding the due instant
+    LATE = "late"  # quá hạn

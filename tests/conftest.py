@@ -18,6 +18,7 @@ from api.services import (
     create_officer,
     deploy,
     deploy_catalogue,
+    find_agency,
     issue_token,
     operation,
     runtime,
@@ -25,6 +26,7 @@ from api.services import (
 from api.store import db
 from engine.calendar import TIMEZONE
 from processes import catalogue
+from tests.groups import GROUP_AGENCIES, GROUP_ROLES
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -145,7 +147,7 @@ def officers(app, clock) -> dict[str, str]:
         op = operation()
         deploy_catalogue(op)
         for code, name in AGENCIES.items():
-            agency = create_agency(op, code=code, name=name, kind="ubnd_xa")
+            agency = create_agency(op, code=code, name=name, kind="ubnd_xa", area=code)
             people = [(f"{code.lower()}.{role}", [role]) for role in ROLES]
             people.append((f"{code.lower()}.tiep_nhan2", ["tiep_nhan"]))
             people.append((f"{code.lower()}.tham_dinh2", ["tham_dinh"]))
@@ -154,6 +156,32 @@ def officers(app, clock) -> dict[str, str]:
                 tokens[username], _ = issue_token(op, officer)
         db.session.commit()
     return tokens
+
+
+@pytest.fixture
+def group_officers(app, officers) -> dict[str, str]:
+    """Returns `officers` with the agencies the communes hand interlinked dossiers to (police,
+    social insurance, social protection), one officer per role each, and each commune's
+    operator (role quan_tri)."""
+    with app.app_context():
+        op = operation()
+        for code, name, kind, area in GROUP_AGENCIES:
+            agency = create_agency(op, code=code, name=name, kind=kind, area=area)
+            for role in GROUP_ROLES:
+                officer = create_officer(
+                    op, agency=agency, username=f"{code.lower()}.{role}", roles=[role]
+                )
+                officers[officer.username], _ = issue_token(op, officer)
+        for code in AGENCIES:
+            officer = create_officer(
+                op,
+                agency=find_agency(code),
+                username=f"{code.lower()}.quan_tri",
+                roles=["quan_tri"],
+            )
+            officers[officer.username], _ = issue_token(op, officer)
+        db.session.commit()
+    return officers
 
 
 class OfficerClient:
@@ -212,7 +240,17 @@ BIRTH_STEPS = [
     ("h29.01.tiep_nhan", "tiep_nhan", {"decision": "accept"}, 2),
     ("h29.01.tham_dinh", "tham_dinh", {"assessment": "eligible", "opinion": "Hồ sơ hợp lệ"}, 4),
     ("h29.01.lanh_dao", "phe_duyet", {"approved": True}, 4),
-    ("h29.01.lanh_dao", "ky_so", {"signed": True, "certificate_serial": "5401A2B3C4"}, 9),
+    (
+        "h29.01.lanh_dao",
+        "ky_so",
+        {
+            "signed": True,
+            "certificate_serial": "5401A2B3C4",
+            "registration_number": "12/2026",
+            "personal_id": "001226012345",
+        },
+        9,
+    ),
     (
         "h29.01.van_thu",
         "tra_ket_qua",

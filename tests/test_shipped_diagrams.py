@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import compile_process, parse_bpmn_bytes
-from processes import CATALOGUE, ROLES, read_sources, role_for_lane
+from engine import compile_process, parse_bpmn_bytes, read_collaboration
+from processes import CATALOGUE, GROUPS, ROLES, read_sources, role_for_lane
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -67,14 +67,17 @@ def test_every_element_has_its_shape_or_edge(diagram):
 
 def test_one_lane_per_role_and_every_node_in_exactly_one_lane(diagram):
     _, _, root = diagram
-    lanes = root.findall(".//bpmn:lane", NS)
-    roles = [role_for_lane(lane.get("name")) for lane in lanes]
-    assert None not in roles, [lane.get("name") for lane in lanes]
-    assert len(roles) == len(set(roles)), "two lanes name the same role"
-    assert set(roles) <= set(ROLES)
-    placed = [ref.text.strip() for ref in root.iterfind(".//bpmn:flowNodeRef", NS)]
-    nodes = {n.get("id") for tag in FLOW_NODES for n in root.iterfind(f".//bpmn:{tag}", NS)}
-    assert sorted(placed) == sorted(nodes)
+    processes = root.findall("bpmn:process", NS)
+    assert processes
+    for process in processes:  # a group's diagram: each pool has its own lanes
+        lanes = process.findall(".//bpmn:lane", NS)
+        roles = [role_for_lane(lane.get("name")) for lane in lanes]
+        assert None not in roles, [lane.get("name") for lane in lanes]
+        assert len(roles) == len(set(roles)), f"two lanes of {process.get('id')} name one role"
+        assert set(roles) <= set(ROLES)
+        placed = [ref.text.strip() for ref in process.iterfind(".//bpmn:flowNodeRef", NS)]
+        nodes = {n.get("id") for tag in FLOW_NODES for n in process.iterfind(f".//bpmn:{tag}", NS)}
+        assert sorted(placed) == sorted(nodes), process.get("id")
 
 
 def test_tasks_and_lanes_are_named_in_vietnamese(diagram):
@@ -91,4 +94,35 @@ def test_shipped_diagram_compiles_with_its_forms(diagram):
     compiled = compile_process(sources.bpmn, procedure.process_id, sources.forms)
     assert procedure.declaration_form in compiled.forms
     used = {step.form_key for step in compiled.steps.values()} | {procedure.declaration_form}
+    if procedure.group_part_form:
+        used.add(procedure.group_part_form)
     assert used == set(sources.forms), "every form file is used, and every used form exists"
+
+
+@pytest.fixture(params=sorted(GROUPS))
+def group(request):
+    group = GROUPS[request.param]
+    return group, parse_bpmn_bytes(group.bpmn_path.read_bytes())
+
+
+def test_a_group_draws_each_handoff_as_a_named_message_flow_between_its_pools(group):
+    spec, root = group
+    collaboration = read_collaboration(spec.bpmn_path.read_bytes())
+    members = [CATALOGUE[m.code] for m in spec.members]
+    assert set(collaboration.pools) == {p.process_id for p in members}
+    assert all(name and not name.isascii() for name in collaboration.pools.values())
+    first = members[0].process_id
+    # The first agency hands over to every other member, each by its own message.
+    assert {route.target for route in collaboration.routes} == {p.process_id for p in members[1:]}
+    assert {route.source for route in collaboration.routes} == {first}
+    assert len({route.message for route in collaboration.routes}) == len(members) - 1
+    edges = {e.get("bpmnElement") for e in root.iterfind(".//bpmndi:BPMNEdge", NS)}
+    for flow in root.iterfind(".//bpmn:messageFlow", NS):
+        assert flow.get("id") in edges, f"{flow.get('id')} has no BPMNEdge"
+        assert flow.get("name") and not flow.get("name").isascii()
+
+
+def test_every_member_of_a_group_is_a_procedure_of_its_diagram(group):
+    spec, _ = group
+    for member in spec.members:
+        assert CATALOGUE[member.code].bpmn_path == spec.bpmn_path

@@ -1,5 +1,6 @@
 """The `motcua` console: one click group per noun (agencies, officers, tokens, procedures,
-demo), plus `serve`. It is a Flask CLI, so `motcua db upgrade` and `motcua run` work too."""
+handoffs, demo), plus `serve` and `worker`. It is a Flask CLI, so `motcua db upgrade` and
+`motcua run` work too."""
 
 from __future__ import annotations
 
@@ -8,18 +9,20 @@ from flask.cli import FlaskGroup
 
 from .agencies import agencies
 from .demo import demo
+from .handoffs import handoffs, worker
 from .officers import officers
 from .procedures import procedures
 from .serve import serve
 from .tokens import tokens
 
-GROUPS = (agencies, officers, tokens, procedures, demo)
+GROUPS = (agencies, officers, tokens, procedures, handoffs, demo)
 
 
 def register_cli(app: Flask) -> None:
     for group in GROUPS:
         app.cli.add_command(group)
     app.cli.add_command(serve)
+    app.cli.add_command(worker)
 
 
 def main() -> None:

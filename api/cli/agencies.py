@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..services import create_agency, list_agencies, operation
+from ..services import create_agency, list_agencies, make_external, make_internal, operation
+from ..services.signatures import new_secret
 from ..store import db
 from .common import emit, json_option, reports_errors
 
@@ -16,11 +17,12 @@ agencies = AppGroup("agencies", help="Agencies (cơ quan).")
 @click.option("--code", required=True, help="e.g. H29.01")
 @click.option("--name", required=True, help="e.g. UBND xã Tân An")
 @click.option("--kind", required=True, help="ubnd_xa, cong_an, bhxh, bao_tro_xa_hoi")
+@click.option("--area", default="", help="the area it serves, e.g. H29.01 (H29: all of H29.*)")
 @json_option
 @reports_errors
-def agencies_create(code, name, kind, as_json):
+def agencies_create(code, name, kind, area, as_json):
     """Create an agency."""
-    agency = create_agency(operation(), code=code, name=name, kind=kind)
+    agency = create_agency(operation(), code=code, name=name, kind=kind, area=area)
     db.session.commit()
     emit(
         {"code": agency.code, "name": agency.name, "kind": agency.kind},
@@ -36,7 +38,49 @@ def agencies_list(as_json):
     """List every agency."""
     rows = list_agencies()
     emit(
-        {"agencies": [{"code": a.code, "name": a.name, "kind": a.kind} for a in rows]},
+        {
+            "agencies": [
+                {
+                    "code": a.code,
+                    "name": a.name,
+                    "kind": a.kind,
+                    "area": a.area,
+                    "external_url": a.external_url,
+                }
+                for a in rows
+            ]
+        },
         as_json,
-        "\n".join(f"{a.code}\t{a.kind}\t{a.name}" for a in rows) or "no agencies",
+        "\n".join(
+            f"{a.code}\t{a.kind}\t{a.area or '-'}\t{a.name}"
+            + (f"\t(outside: {a.external_url})" if a.external_url else "")
+            for a in rows
+        )
+        or "no agencies",
+    )
+
+
+@agencies.command("external")
+@click.argument("code")
+@click.option("--url", help="where its handoffs are POSTed (http or https)")
+@click.option("--internal", is_flag=True, help="work inside the platform again")
+@json_option
+@reports_errors
+def agencies_external(code, url, internal, as_json):
+    """Register an agency as outside the platform, with a new shared secret (printed once:
+    give it to the agency, which signs its results with it)."""
+    if internal:
+        agency = make_internal(code)
+        db.session.commit()
+        emit({"code": agency.code, "external": False}, as_json, f"{code} works in the platform")
+        return
+    if not url:
+        raise click.UsageError("give --url, or --internal")
+    secret = new_secret()
+    agency = make_external(code, url, secret)
+    db.session.commit()
+    emit(
+        {"code": agency.code, "url": agency.external_url, "secret": secret},
+        as_json,
+        f"{code} receives its handoffs at {url}\nshared secret (shown once): {secret}",
     )

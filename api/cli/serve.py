@@ -44,7 +44,14 @@ def serve(host, port, workers, timeout):
                 self.cfg.set("control_socket_disable", True)
 
         def load(self):
-            return create_app()
+            app = create_app()
+            if not app.config.get("REDIS_URL"):
+                # No Redis: background work runs in the API processes, and each keeps a
+                # relay for retries that are due.
+                from ..jobs import RelayThread
+
+                RelayThread(app, app.config["MOTCUA_RELAY_SECONDS"]).start()
+            return app
 
     click.echo(f"motcua on http://{host}:{port} (gunicorn, {workers} workers; API docs: /api/docs)")
     Server().run()

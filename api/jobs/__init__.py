@@ -1,10 +1,41 @@
-"""Background work. Jobs take ids, never objects, and run inside an app context.
-
-The embedded default runs a job in-process when it is enqueued (callers enqueue after their
-transaction commits); the rq worker on Redis that production needs arrives with interlinked
-procedures and will keep this same interface. `in_app_context` is the wrapper a worker uses.
+"""Background work: jobs recorded in the outbox in the transaction that needs them, handed to
+a queue after the commit (rq on Redis when REDIS_URL is set, this process otherwise), run
+once each with retries and backoff, and relayed again when a queue lost them.
 """
 
-from .runner import enqueue, in_app_context, register
+from flask import Flask
 
-__all__ = ["enqueue", "in_app_context", "register"]
+from ..services import runtime
+from . import handlers  # noqa: F401  (registers the platform's jobs)
+from .runner import (
+    InProcessQueue,
+    RelayThread,
+    enqueue,
+    in_app_context,
+    register,
+    relay_due,
+    run_job,
+)
+
+__all__ = [
+    "InProcessQueue",
+    "RelayThread",
+    "enqueue",
+    "in_app_context",
+    "init_jobs",
+    "register",
+    "relay_due",
+    "run_job",
+]
+
+
+def init_jobs(app: Flask) -> None:
+    """Sets the queue committed jobs go to: rq on Redis when REDIS_URL is set, else this
+    process (the embedded default)."""
+    with app.app_context():
+        if app.config.get("REDIS_URL"):
+            from .worker import RedisQueue
+
+            runtime().queue = RedisQueue(app.config["REDIS_URL"])
+        else:
+            runtime().queue = InProcessQueue(app)

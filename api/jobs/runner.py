@@ -1,76 +1,210 @@
-"""The in-process job runner of the embedded default, and the app-context wrapper."""
+"""Jobs: named functions run after a commit, from the outbox, with retries.
+
+`register(name)` names a job function (and optionally what to do when a try fails);
+`enqueue(name, *ids)` records it in the outbox in the caller's transaction. After the commit
+(`services.commit`), the jobs are handed to the runtime's queue: `InProcessQueue` runs them
+at once in this process (the embedded default), `RedisQueue` gives them to rq workers
+(`motcua worker`). Either way a job runs through `run_job`: take the outbox row (locked, or
+skipped if another worker holds it), run the function, mark the row done, commit: one
+transaction, so a job that runs twice does its work once. A failed try is recorded with its
+backoff in a transaction of its own; the relay (`relay_due`) hands over jobs that are due
+again or that a lost queue dropped.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
-from ..store import db
+from ..services import commit, operation, rollback, runtime
+from ..store import add_job, db, due_jobs, finish_job, record_failure, take_job
 
 log = logging.getLogger("motcua.jobs")
 
 JobFunction = Callable[..., Any]
-_JOBS: dict[str, JobFunction] = {}
-# A job's arguments are ids and plain values: what a JSON serializer carries unchanged.
+# on_failure(*args, error=str, attempts=int, final=bool): runs in the failure's transaction.
+FailureHook = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Job:
+    function: JobFunction
+    on_failure: FailureHook | None = None
+
+
+_JOBS: dict[str, Job] = {}
+# A job's arguments are ids and plain values: what a JSON column carries unchanged.
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def register(name: str) -> Callable[[JobFunction], JobFunction]:
-    """Returns a decorator that names a job function, so a queue can carry its name."""
+def register(
+    name: str, *, on_failure: FailureHook | None = None
+) -> Callable[[JobFunction], JobFunction]:
+    """Returns a decorator that names a job function, so the outbox can carry its name."""
 
     def decorate(function: JobFunction) -> JobFunction:
-        if name in _JOBS and _JOBS[name] is not function:
+        if name in _JOBS and _JOBS[name].function is not function:
             raise ValueError(f"job {name} is registered twice")
-        _JOBS[name] = function
+        _JOBS[name] = Job(function, on_failure)
         return function
 
     return decorate
 
 
-def enqueue(name: str, *args: Any) -> None:
-    """Runs the job named `name` with these ids now, in this process, in its own app context
-    and transaction (the embedded default). A failure is logged, never raised into the
-    operation that asked for the work: that operation has already committed."""
+def enqueue(name: str, *args: Any) -> int:
+    """Returns the id of a job recorded in the outbox in the caller's transaction; it runs
+    after the caller commits (`services.commit`), never if the caller rolls back."""
     if name not in _JOBS:
         raise KeyError(f"no job {name}")
     for arg in args:
         if not isinstance(arg, _PLAIN):
             raise TypeError(f"job {name} takes ids and plain values, not {type(arg).__name__}")
-    in_app_context(current_app._get_current_object(), name)(*args)
+    return add_job(name, list(args), at=operation().at, max_attempts=runtime().jobs.max_attempts)
+
+
+def run_job(app: Flask, job_id: int) -> str:
+    """Runs one outbox job in its own app context and transaction; returns "done",
+    "skipped" (done already, or another worker holds it), "retry" or "failed". Never raises:
+    a failure is recorded in the outbox and logged."""
+    started = time.perf_counter()
+    with app.app_context():
+        name, args = "(unknown)", []
+        try:
+            row = take_job(job_id)
+            if row is None:
+                rollback()
+                return "skipped"
+            name, args = row.job, list(row.args)
+            job = _JOBS.get(name)
+            if job is None:
+                raise LookupError(f"no job {name} is registered in this process")
+            job.function(*args)
+            finish_job(job_id, operation().at)
+            commit()
+        except Exception as exc:
+            outcome = _record_failure(job_id, name, args, exc)
+            log.warning(
+                "job failed",
+                extra={
+                    "job": name,
+                    "job_args": args,
+                    "error": f"{type(exc).__name__}: {exc}"[:500],
+                    "outcome": outcome,
+                    "duration_ms": _ms(started),
+                },
+            )
+            return outcome
+        finally:
+            db.session.remove()
+    log.info("job done", extra={"job": name, "job_args": args, "duration_ms": _ms(started)})
+    return "done"
+
+
+def _record_failure(job_id: int, name: str, args: list, exc: Exception) -> str:
+    error = f"{type(exc).__name__}: {exc}"
+    try:
+        rollback()
+        settings = runtime().jobs
+        attempts, final = record_failure(job_id, error, operation().at, settings.delay)
+        job = _JOBS.get(name)
+        if job is not None and job.on_failure is not None and attempts:
+            job.on_failure(*args, error=error, attempts=attempts, final=final)
+        commit()
+        return "failed" if final else "retry"
+    except Exception:
+        # The database itself is unreachable: the row stays pending and the relay hands the
+        # job over again after its lease.
+        rollback()
+        log.exception("job failure not recorded", extra={"job": name, "job_args": args})
+        return "retry"
+
+
+def relay_due(app: Flask) -> int:
+    """Hands the queue every pending job that is due and that no queue took within the lease
+    (retries after their backoff, jobs a lost queue dropped); returns how many."""
+    with app.app_context():
+        try:
+            ids = due_jobs(operation().at, runtime().jobs.lease)
+            commit()
+        except Exception:
+            rollback()
+            log.exception("relay failed")
+            return 0
+        finally:
+            db.session.remove()
+        if ids:
+            runtime().queue.push(ids)
+        return len(ids)
+
+
+class InProcessQueue:
+    """Runs jobs at once, in this process and thread, each in its own transaction (the
+    embedded default: no Redis needed). Jobs that follow-up jobs record run after them, not
+    nested inside them."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._local = threading.local()
+
+    def push(self, job_ids: Iterable[int]) -> None:
+        waiting = getattr(self._local, "waiting", None)
+        if waiting is not None:
+            waiting.extend(job_ids)  # already running jobs in this thread: after them
+            return
+        self._local.waiting = list(job_ids)
+        try:
+            while self._local.waiting:
+                run_job(self.app, self._local.waiting.pop(0))
+        finally:
+            self._local.waiting = None
+
+
+class RelayThread:
+    """Calls `relay_due` every `interval` seconds until stopped (in a worker, or in an
+    embedded server)."""
+
+    def __init__(self, app: Flask, interval: float):
+        self.app, self.interval = app, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="motcua-relay", daemon=True)
+
+    def start(self) -> RelayThread:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            relay_due(self.app)
 
 
 def in_app_context(app: Flask, name: str) -> Callable[..., Any]:
-    """Returns the job `name` wrapped to run in an app context of `app`, with its own session
-    removed afterwards, logging one line per run (what a worker process calls)."""
-    function = _JOBS[name]
+    """Returns the job `name` as a plain function running in an app context of `app`, in
+    one transaction committed at its end (what a console command or a test calls)."""
+    function = _JOBS[name].function
 
     @wraps(function)
     def run(*args: Any) -> Any:
-        started = time.perf_counter()
         with app.app_context():
             try:
                 result = function(*args)
-                db.session.commit()
+                commit()
+                return result
             except Exception:
-                db.session.rollback()
-                log.exception(
-                    "job failed",
-                    extra={"job": name, "job_args": list(args), "duration_ms": _ms(started)},
-                )
-                return None
+                rollback()
+                raise
             finally:
                 db.session.remove()
-        # Not `args`: that is the LogRecord's own attribute (the message's % arguments), and
-        # logging refuses to overwrite it (KeyError raised into the caller on every run).
-        log.info(
-            "job done", extra={"job": name, "job_args": list(args), "duration_ms": _ms(started)}
-        )
-        return result
 
     return run
 

@@ -1,11 +1,17 @@
-"""POST /api/dossiers and GET /api/dossiers/{code}."""
+"""POST /api/dossiers and GET /api/dossiers/{code}: single dossiers and interlinked group
+dossiers (one submission, one code, one appointment; each agency's part)."""
 
 from __future__ import annotations
 
+from flask import jsonify
+
+from processes import GROUPS
+
 from ..auth import current_actor, login_required
 from ..body import Blueprint
-from ..schemas.dossiers import DossierSchema, SubmitDossierSchema
-from ..services import describe_dossier, receive_dossier
+from ..schemas.dossiers import DossierSchema, GroupDossierSchema, SubmitDossierSchema
+from ..services import NotFound, describe_dossier, receive_dossier
+from ..services.groups import describe_group, receive_group
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers", description="Hồ sơ")
 
@@ -14,9 +20,26 @@ blp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers", description="H
 @login_required
 @blp.arguments(SubmitDossierSchema)
 @blp.response(201, DossierSchema)
+@blp.doc(responses={"201": {"description": "the dossier, or a group dossier"}})
 def create_dossier(body):
-    """Receive a dossier: validates the declaration, starts its workflow, opens its first task."""
+    """Receive a dossier: validates the declaration, starts its workflow, opens its first
+    task. A group code (`LT-KS`, `LT-KT`) receives a group dossier: `data` has one part per
+    chosen procedure (`GET /api/procedures/{code}` publishes its schema)."""
     actor = current_actor()
+    if body["procedure"] in GROUPS:
+        receipt = receive_group(
+            actor,
+            group_code=body["procedure"],
+            applicant=body["applicant"],
+            channel=body["channel"],
+            data=body["data"],
+            procedures=body.get("procedures"),
+            verification=body["verification"],
+        )
+        group = describe_group(actor, receipt.group.code, receipt.first.plan_at)
+        answer = jsonify(GroupDossierSchema().dump(group))
+        answer.status_code = 201
+        return answer
     transition = receive_dossier(
         actor,
         procedure_code=body["procedure"],
@@ -31,6 +54,13 @@ def create_dossier(body):
 @blp.route("/<string:code>")
 @login_required
 @blp.response(200, DossierSchema)
+@blp.doc(responses={"200": {"description": "the dossier, or a group dossier"}})
 def show_dossier(code):
-    """A dossier of the caller's agency: status, applicant, due dates, tasks and timeline."""
-    return describe_dossier(current_actor(), code)
+    """A dossier of the caller's agency: status, applicant, due dates, tasks and timeline; or
+    a group dossier it received or holds a part of, with each agency's part."""
+    actor = current_actor()
+    try:
+        return describe_dossier(actor, code)
+    except NotFound:
+        group = describe_group(actor, code)
+        return jsonify(GroupDossierSchema().dump(group))

@@ -28,6 +28,15 @@ class SubmitDossierSchema(Schema):
         metadata={"description": "1 at the counter, 2 online, 3 by public post"},
     )
     data = fields.Dict(required=True, metadata={"description": "the declaration (tờ khai)"})
+    procedures = fields.List(
+        fields.String(),
+        validate=validate.Length(max=10),
+        metadata={"description": "a group: the procedures the applicant requests (codes)"},
+    )
+    verification = fields.Boolean(
+        load_default=False,
+        metadata={"description": "a group: the dossier needs verification (a longer deadline)"},
+    )
 
 
 class EventSchema(Schema):
@@ -43,6 +52,10 @@ class EventSchema(Schema):
 
 class DossierSchema(Schema):
     code = fields.String()
+    kind = fields.Constant("dossier")
+    group_code = fields.String(
+        allow_none=True, metadata={"description": "the group dossier it is part of"}
+    )
     procedure_code = fields.String()
     procedure_version = fields.Function(lambda d: d.procedure_version.version)
     agency = fields.Function(lambda d: {"code": d.agency.code, "name": d.agency.name})
@@ -58,3 +71,42 @@ class DossierSchema(Schema):
     finished_at = LocalDateTime(allow_none=True)
     tasks = fields.List(fields.Nested(TaskSummarySchema))
     timeline = fields.List(fields.Nested(EventSchema))
+
+
+class GroupPartSchema(Schema):
+    procedure = fields.String()
+    name = fields.String()
+    agency = fields.Dict(allow_none=True)
+    dossier_code = fields.String(allow_none=True, metadata={"description": "the caller's own"})
+    status = StatusField(allow_none=True)
+    share_days = fields.Decimal(as_string=True)
+    handed_over_at = LocalDateTime(allow_none=True)
+    taken_over_at = LocalDateTime(allow_none=True)
+    due_at = LocalDateTime(allow_none=True)
+    finished_at = LocalDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "early, on_time, late"})
+    overdue = fields.Boolean()
+
+
+class GroupDossierSchema(Schema):
+    """A group dossier: one code and appointment, and each agency's part (the control slip)."""
+
+    code = fields.String()
+    kind = fields.Constant("group")
+    group_code = fields.String()
+    name = fields.String()
+    agency = fields.Dict()
+    status = StatusField()
+    applicant = fields.Dict()
+    channel = fields.Integer()
+    declaration = fields.Dict(allow_none=True)
+    procedures = fields.List(fields.String())
+    verification = fields.Boolean()
+    received_at = LocalDateTime()
+    clock_started_at = LocalDateTime()
+    due_at = LocalDateTime()
+    appointment_date = fields.String()
+    calendar_version = fields.String()
+    finished_at = LocalDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    parts = fields.List(fields.Nested(GroupPartSchema))

@@ -16,6 +16,8 @@ from .accounts import (
     get_officer,
     list_agencies,
     list_officers,
+    make_external,
+    make_internal,
 )
 from .actor import Actor, ActorKind
 from .dossiers import (
@@ -33,6 +35,7 @@ from .errors import (
     Invalid,
     NotFound,
     NotReady,
+    Unauthenticated,
     from_database_error,
 )
 from .health import Health, check_health
@@ -44,7 +47,17 @@ from .procedures import (
     deploy_catalogue,
     describe_catalogue,
 )
-from .runtime import Operation, Runtime, init_runtime, operation, runtime
+from .runtime import (
+    JobSettings,
+    NoQueue,
+    Operation,
+    Runtime,
+    commit,
+    init_runtime,
+    operation,
+    rollback,
+    runtime,
+)
 from .tasks import (
     Completion,
     InboxPage,
@@ -77,12 +90,16 @@ __all__ = [
     "Invalid",
     "NotFound",
     "NotReady",
+    "JobSettings",
+    "NoQueue",
     "Operation",
     "Runtime",
     "Transition",
+    "Unauthenticated",
     "authenticate",
     "check_health",
     "claim_task",
+    "commit",
     "compiled",
     "compiled_version",
     "complete_task",
@@ -111,11 +128,14 @@ __all__ = [
     "list_agencies",
     "list_officers",
     "list_tokens",
+    "make_external",
+    "make_internal",
     "operation",
     "receive_dossier",
     "release_all_held_by",
     "release_task",
     "revoke_tokens",
+    "rollback",
     "runtime",
     "task_detail",
     "task_summary",

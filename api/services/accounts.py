@@ -4,6 +4,7 @@ deactivated."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -17,8 +18,9 @@ _AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.]{1,31}$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
-def create_agency(op: Operation, *, code: str, name: str, kind: str) -> Agency:
-    """Returns a new agency added to the session; Conflict on a duplicate code."""
+def create_agency(op: Operation, *, code: str, name: str, kind: str, area: str = "") -> Agency:
+    """Returns a new agency added to the session; Conflict on a duplicate code. `area` is
+    the administrative area it serves (e.g. H29.01; H29 serves every H29.* area)."""
     if not _AGENCY_CODE.fullmatch(code):
         raise Invalid("invalid agency code", {"code": ["capital letters, digits and dots"]})
     kinds = [k.value for k in AgencyKind]
@@ -26,9 +28,11 @@ def create_agency(op: Operation, *, code: str, name: str, kind: str) -> Agency:
         raise Invalid("unknown agency kind", {"kind": [f"one of {kinds}"]})
     if not name.strip() or len(name) > 255:
         raise Invalid("invalid agency name", {"name": ["1 to 255 characters"]})
+    if area and not _AGENCY_CODE.fullmatch(area):
+        raise Invalid("invalid area", {"area": ["capital letters, digits and dots"]})
     if find_agency(code) is not None:
         raise Conflict(f"agency {code} exists")
-    agency = Agency(code=code, name=name, kind=kind, created_at=op.at)
+    agency = Agency(code=code, name=name, kind=kind, area=area, created_at=op.at)
     db.session.add(agency)
     db.session.flush()
     return agency
@@ -104,3 +108,23 @@ def deactivate_officer(username: str) -> Officer:
     officer.active = False
     db.session.flush()
     return officer
+
+
+def make_external(code: str, url: str, secret: str) -> Agency:
+    """Returns the agency, now reached outside the platform: its handoffs are POSTed to `url`
+    signed with `secret` (an http or https address; the caller commits)."""
+    agency = get_agency(code)
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or len(url) > 500:
+        raise Invalid("invalid address", {"url": ["an http(s) address of at most 500 characters"]})
+    if len(secret) < 32 or len(secret) > 128:
+        raise Invalid("invalid secret", {"secret": ["32 to 128 characters"]})
+    agency.external_url, agency.shared_secret = url, secret
+    return agency
+
+
+def make_internal(code: str) -> Agency:
+    """Returns the agency, now working inside the platform again (the caller commits)."""
+    agency = get_agency(code)
+    agency.external_url = agency.shared_secret = None
+    return agency

@@ -27,9 +27,16 @@ from .accounts import create_agency, create_officer, find_agency, find_officer
 from .runtime import Operation
 from .tokens import TOKEN_PREFIX, hash_token, issue_token
 
+# (code, name, kind, area): the agencies of one province's interlinked groups. A handoff
+# goes to the agency of the receiving kind whose area is the receiving commune's, or the
+# nearest enclosing one (the provincial social insurance serves every H29.* commune).
 DEMO_AGENCIES = (
-    ("H29.01", "UBND xã Tân An", AgencyKind.COMMUNE),
-    ("H29.02", "UBND xã Bình Minh", AgencyKind.COMMUNE),
+    ("H29.01", "UBND xã Tân An", AgencyKind.COMMUNE, "H29.01"),
+    ("H29.02", "UBND xã Bình Minh", AgencyKind.COMMUNE, "H29.02"),
+    ("CA29.01", "Công an xã Tân An", AgencyKind.POLICE, "H29.01"),
+    ("CA29.02", "Công an xã Bình Minh", AgencyKind.POLICE, "H29.02"),
+    ("BH29", "Bảo hiểm xã hội tỉnh", AgencyKind.SOCIAL_INSURANCE, "H29"),
+    ("XH29", "Sở Y tế – Bảo trợ xã hội", AgencyKind.SOCIAL_PROTECTION, "H29"),
 )
 DEMO_TOKEN_LABEL = "demo"
 # Revoking a demo token this many times is not a demo any more.
@@ -46,7 +53,8 @@ class DemoOfficer:
 
 
 def demo_usernames(agency_code: str) -> dict[str, str]:
-    """Returns role → username of the demo officers of an agency (e.g. h29.01.tiep_nhan)."""
+    """Returns role → username of the demo officers of an agency (e.g. h29.01.tiep_nhan):
+    one per role (every agency has a counter: each procedure may also be received alone)."""
     return {role: f"{agency_code.lower()}.{role}" for role in ROLES}
 
 
@@ -60,8 +68,12 @@ def demo_token(instance_dir: Path, username: str, generation: int = 0) -> str:
 def seed(op: Operation, instance_dir: Path) -> list[DemoOfficer]:
     """Returns the demo officers after creating whatever of them is missing, and a new token
     for any whose token was revoked (idempotent; an inactive officer stays inactive)."""
-    for code, name, kind in DEMO_AGENCIES:
-        agency = find_agency(code) or create_agency(op, code=code, name=name, kind=kind.value)
+    for code, name, kind, area in DEMO_AGENCIES:
+        agency = find_agency(code) or create_agency(
+            op, code=code, name=name, kind=kind.value, area=area
+        )
+        if not agency.area:
+            agency.area = area  # seeded before agencies had areas
         for role, username in demo_usernames(code).items():
             officer = find_officer(username) or create_officer(
                 op,
@@ -81,7 +93,7 @@ def seed(op: Operation, instance_dir: Path) -> list[DemoOfficer]:
 def listing(instance_dir: Path) -> list[DemoOfficer]:
     """Returns the demo officers that exist, with their live tokens or what is wrong."""
     result = []
-    for code, _, _ in DEMO_AGENCIES:
+    for code, *_ in DEMO_AGENCIES:
         for username in demo_usernames(code).values():
             officer = find_officer(username)
             if officer is None:

@@ -4,19 +4,37 @@ one of the actor's agency with its tasks and timeline."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from engine import Before, FormInvalid, ProcessInstance
 from engine.calendar import TIMEZONE
-from processes import CATALOGUE, RECEPTION_ROLE, Channel, DossierStatus, EventAction, dossier_code
+from processes import (
+    CATALOGUE,
+    RECEPTION_ROLE,
+    Channel,
+    DossierStatus,
+    EventAction,
+    Procedure,
+    dossier_code,
+)
 
-from ..store import Dossier, Event, Task, db, insert_dossier, next_sequence
+from ..store import (
+    Dossier,
+    Event,
+    GroupDossier,
+    ProcedureVersion,
+    Task,
+    db,
+    insert_dossier,
+    next_sequence,
+)
 from .actor import Actor
 from .errors import Forbidden, Invalid, field_errors, not_found
 from .procedures import compiled, current_version
-from .runtime import operation
+from .runtime import Operation, commit, operation
 from .tasks import task_summary
 from .transitions import Act, Transition, acting, apply
 
@@ -59,14 +77,44 @@ def receive_dossier(
             message += f"; {listed} are listed, {exc.more} more are not"
         raise Invalid(message, field_errors("data", exc.errors)) from None
 
+    transition = open_dossier(
+        actor, op, procedure, version, applicant=applicant, channel=channel, declaration=data
+    )
+    commit()
+    return transition
+
+
+def open_dossier(
+    actor: Actor,
+    op: Operation,
+    procedure: Procedure,
+    version: ProcedureVersion,
+    *,
+    applicant: dict[str, Any],
+    channel: int,
+    declaration: dict[str, Any],
+    group: dict[str, Any] | None = None,
+    group_id: int | None = None,
+    budget_days: Decimal | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Transition:
+    """Returns the transition that opened a new dossier of the actor's agency (validated
+    declaration; the caller commits): a process with a plain start event starts with the
+    declaration in its data; one that starts with a message gets the declaration as that
+    message, exactly as when another agency hands it over."""
+    process = compiled(version)
     clock_started_at = op.calendar.clock_start(op.at)
     sequence = next_sequence(actor.agency_id, op.at.astimezone(TIMEZONE).date())
     code = dossier_code(actor.agency_code, op.at, sequence)
+    start = {"dossier_code": code, "applicant": applicant, "group": group}
+    if process.start_message is None:
+        start["declaration"] = declaration
     with acting():  # a diagram whose first steps fail on this data: say so, write nothing
-        instance = ProcessInstance.start(
-            process, {"dossier_code": code, "applicant": applicant, "declaration": data}
-        )
+        instance = ProcessInstance.start(process, start)
+        if process.start_message is not None:
+            instance.deliver(process.start_message, declaration)
     status = int(instance.status() or DossierStatus.SUBMITTED)
+    budget = procedure.deadline.value if budget_days is None else budget_days
     dossier = insert_dossier(
         {
             "code": code,
@@ -77,22 +125,25 @@ def receive_dossier(
             "applicant": applicant,
             "applicant_name": applicant["full_name"],
             "channel": int(Channel(channel)),
-            "declaration": data,
+            "declaration": declaration,
             "received_at": op.at,
             "received_by_id": actor.officer_id,
             "clock_started_at": clock_started_at,
-            "due_at": op.calendar.due_at(clock_started_at, procedure.deadline.value),
+            "due_at": op.calendar.due_at(clock_started_at, budget),
             "calendar_version": op.calendar.version,
             "updated_at": op.at,
+            "group_id": group_id,
         }
     )
     act = Act(
         EventAction.SUBMITTED.value,
-        detail={"channel": int(Channel(channel)), "procedure_version": version.version},
+        detail={
+            "channel": int(Channel(channel)),
+            "procedure_version": version.version,
+            **(detail or {}),
+        },
     )
-    transition = apply(dossier, Before(status=None), instance, act, op=op, actor=actor)
-    db.session.commit()
-    return transition
+    return apply(dossier, Before(status=None), instance, act, op=op, actor=actor)
 
 
 def get_dossier(actor: Actor, code: str) -> Dossier:
@@ -111,6 +162,11 @@ def describe_dossier(actor: Actor, code: str, at: datetime | None = None) -> Dos
     dossier = get_dossier(actor, code)
     at = at or operation().at
     dossier.tasks = [task_summary(task, at) for task in dossier_tasks(dossier)]
+    dossier.group_code = (
+        db.session.scalar(select(GroupDossier.code).where(GroupDossier.id == dossier.group_id))
+        if dossier.group_id
+        else None
+    )
     dossier.timeline = dossier_timeline(dossier)
     return dossier
 

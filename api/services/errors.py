@@ -33,6 +33,10 @@ class NotFound(DomainError):
     """Nothing of that name is visible to the actor (missing, or another agency's)."""
 
 
+class Unauthenticated(DomainError):
+    """The caller did not prove who it is (a missing, wrong, stale or replayed signature)."""
+
+
 class Forbidden(DomainError):
     """The actor may see the thing but lacks the role or standing to do this to it."""
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from engine import CompiledProcess, WorkflowSerializer, compile_process, content_hash
-from processes import CATALOGUE, Procedure, read_sources
+from processes import CATALOGUE, GROUPS, Procedure, read_sources
 
 from ..store import ProcedureVersion, db
 from .errors import Invalid
@@ -125,6 +125,7 @@ def describe_catalogue(op: Operation) -> list[dict]:
         result.append(
             {
                 "code": procedure.code,
+                "kind": "procedure",
                 "name": procedure.name,
                 "agency_kind": procedure.agency_kind.value,
                 "deadline": procedure.deadline,
@@ -132,6 +133,19 @@ def describe_catalogue(op: Operation) -> list[dict]:
                 "version": version.version if version else None,
                 "content_hash": version.content_hash if version else None,
                 "steps": steps,
+            }
+        )
+    for group in GROUPS.values():
+        result.append(
+            {
+                "code": group.code,
+                "kind": "group",
+                "name": group.name,
+                "agency_kind": CATALOGUE[group.first.code].agency_kind.value,
+                "deadline": group.deadline,
+                "legal_basis": group.legal_basis,
+                "members": [member.code for member in group.members],
+                "steps": [],
             }
         )
     return result

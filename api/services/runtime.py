@@ -7,32 +7,68 @@ compiled procedures lives once per process, shared by every request and job.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask import Flask, current_app
 
-from engine import CompiledProcess, ProcessCache, WorkingCalendar
+from engine import Collaboration, CompiledProcess, ProcessCache, WorkingCalendar
 from engine.calendar import now as calendar_now
 
+from ..store import db, forget_recorded_jobs, recorded_jobs
 from .token_cache import TokenCache
 
 EXTENSION_KEY = "motcua"
 
 
+class Queue(Protocol):
+    """Where committed outbox jobs are handed for running: rq on Redis, or this process."""
+
+    def push(self, job_ids: Iterable[int]) -> None: ...
+
+
+class NoQueue:
+    """Hands jobs to nobody: they wait in the outbox for the relay (until a queue is set)."""
+
+    def push(self, job_ids: Iterable[int]) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """How background work is retried: tries in all, the first retry's delay (doubling each
+    try up to `max_backoff`), and how long a job handed to a queue may stay untaken before
+    the relay hands it over again."""
+
+    max_attempts: int = 8
+    backoff: timedelta = timedelta(seconds=2)
+    max_backoff: timedelta = timedelta(minutes=10)
+    lease: timedelta = timedelta(seconds=30)
+
+    def delay(self, attempts: int) -> timedelta:
+        """Returns the wait before the next try, after `attempts` failed tries."""
+        return min(self.backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+
+
 class Runtime:
-    """What a process keeps between operations: the clock, the calendar and caches."""
+    """What a process keeps between operations: the clock, the calendar, caches, and the
+    queue committed jobs are handed to."""
 
     def __init__(
         self, clock: Callable[[], datetime] = calendar_now, token_cache_seconds: float = 0
     ):
         self.clock = clock
+        self.queue: Queue = NoQueue()
+        self.jobs = JobSettings()
         self.tokens = TokenCache(token_cache_seconds)
         self.calendar = WorkingCalendar()
         self.processes = ProcessCache()
         # procedure version id → compiled process; versions are immutable once deployed.
         self.versions: dict[int, CompiledProcess] = {}
+        # procedure version id → the handoff routes of the diagram it was deployed from.
+        self.collaborations: dict[int, Collaboration] = {}
 
 
 @dataclass(frozen=True)
@@ -46,6 +82,11 @@ class Operation:
 
 def init_runtime(app: Flask) -> Runtime:
     runtime = Runtime(token_cache_seconds=app.config["MOTCUA_TOKEN_CACHE_SECONDS"])
+    runtime.jobs = JobSettings(
+        max_attempts=app.config["MOTCUA_JOB_MAX_ATTEMPTS"],
+        backoff=timedelta(seconds=app.config["MOTCUA_JOB_BACKOFF_SECONDS"]),
+        lease=timedelta(seconds=app.config["MOTCUA_JOB_LEASE_SECONDS"]),
+    )
     app.extensions[EXTENSION_KEY] = runtime
     return runtime
 
@@ -60,3 +101,22 @@ def operation() -> Operation:
     the operation holds its locks: its events then never precede what they waited for)."""
     current = runtime()
     return Operation(at=current.clock(), calendar=current.calendar)
+
+
+def commit() -> None:
+    """Commits the session's transaction, then hands the jobs it recorded in the outbox to
+    the queue (a queue that cannot take them now loses nothing: the relay tries again)."""
+    try:
+        db.session.commit()
+    except BaseException:
+        forget_recorded_jobs()
+        raise
+    jobs = recorded_jobs()
+    if jobs:
+        runtime().queue.push(jobs)
+
+
+def rollback() -> None:
+    """Rolls the session's transaction back, with the jobs it recorded."""
+    db.session.rollback()
+    forget_recorded_jobs()

@@ -30,7 +30,7 @@ from ..store import (
 from .actor import Actor
 from .errors import Conflict, Forbidden, Invalid, not_found
 from .procedures import compiled_version
-from .runtime import operation
+from .runtime import commit, operation
 from .transitions import Act, Transition, acting, apply, restore, standing
 
 # Inbox cursors carry a due time; one outside these years is not one we issued.
@@ -197,7 +197,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any]) -> Completio
         submitted=data,
     )
     transition = apply(dossier, before, instance, act, op=op, actor=actor)
-    db.session.commit()
+    commit()
     completed = {
         **task._mapping,
         "state": TaskState.COMPLETED.value,

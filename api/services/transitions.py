@@ -43,8 +43,9 @@ from ..store import (
 )
 from .actor import Actor
 from .errors import Conflict, Invalid
+from .interlink import follow
 from .procedures import compiled_version
-from .runtime import Operation
+from .runtime import Operation, rollback
 
 _LOG = logging.getLogger("motcua.engine")
 
@@ -158,8 +159,10 @@ def apply(
         submitted=act.submitted,
     )
     if opened is None:
-        db.session.rollback()
+        rollback()
         raise Conflict("the dossier changed meanwhile; reload and try again")
+    if dossier.group_id is not None or plan.messages:
+        follow(dossier, plan, op, actor.officer_id)
     open_rows = opened + task_rows(list(plan.still_open))
     open_rows.sort(key=lambda row: (row["due_at"], row["id"]))
     for row in open_rows:

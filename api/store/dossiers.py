@@ -115,6 +115,7 @@ def insert_dossier(values: dict[str, Any]) -> DossierRef:
         version=0,
         workflow_state="",
         spiff_version="",
+        group_id=values.get("group_id"),
     )
 
 

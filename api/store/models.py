@@ -42,7 +42,19 @@ class Agency(db.Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32))
+    # The administrative area it serves: a handoff goes to the agency of the receiving
+    # procedure's kind that serves the area of the agency that received the group dossier.
+    area: Mapped[str] = mapped_column(String(64), default="")
+    # An agency outside the platform receives its handoffs as signed POSTs to this address
+    # and reports back with the same shared secret (a symmetric key, so it is kept, not
+    # hashed: it signs as well as verifies).
+    external_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    shared_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @property
+    def is_external(self) -> bool:
+        return self.external_url is not None
 
 
 class Officer(db.Model):
@@ -124,9 +136,67 @@ class DossierSequence(db.Model):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
+class GroupDossier(db.Model):
+    """One submission of an interlinked group: one code and one appointment date for the
+    citizen; each chosen procedure runs as its own dossier at its agency (`GroupPart`)."""
+
+    __tablename__ = "group_dossiers"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    group_code: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    applicant: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    applicant_name: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[int] = mapped_column(SmallInteger)
+    # The whole declaration, kept by the agency that received it; each other agency gets
+    # only what the message handed to it declares.
+    declaration: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    procedures: Mapped[list[str]] = mapped_column(JsonType)  # chosen procedure codes
+    verification: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
+    clock_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    calendar_version: Mapped[str] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class GroupPart(db.Model):
+    """One chosen procedure of a group dossier: the electronic control slip's row (handed
+    over, taken over, due, finished, outcome), for an agency inside or outside the platform."""
+
+    __tablename__ = "group_parts"
+    __table_args__ = (UniqueConstraint("group_id", "procedure_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group_dossiers.id"))
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(SmallInteger)  # the member's order in the group
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), nullable=True)
+    share_days: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    status: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    taken_over_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+
+
 class Dossier(db.Model):
     __tablename__ = "dossiers"
-    __table_args__ = (Index("ix_dossiers_agency_received", "agency_id", "received_at"),)
+    __table_args__ = (
+        Index("ix_dossiers_agency_received", "agency_id", "received_at"),
+        # One dossier per procedure in a group: a handoff delivered twice starts one.
+        UniqueConstraint("group_id", "procedure_code"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -143,6 +213,9 @@ class Dossier(db.Model):
     clock_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     calendar_version: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_dossiers.id"), nullable=True, index=True
+    )
     # The earliest due date among open tasks: reminders and timers sweep on this column.
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -225,3 +298,66 @@ class Event(db.Model):
 
     dossier: Mapped[Dossier] = relationship(lazy="select")
     officer: Mapped[Officer | None] = relationship(lazy="joined")
+
+
+class Handoff(db.Model):
+    """A message from one agency's process to another's in a group dossier: recorded in the
+    sender's transaction, delivered (idempotently) by background work, visible to operators."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_state", "state", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the message id
+    group_id: Mapped[int] = mapped_column(ForeignKey("group_dossiers.id"), index=True)
+    message: Mapped[str] = mapped_column(String(255))
+    from_dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    from_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    procedure_code: Mapped[str] = mapped_column(String(32))  # the receiving procedure
+    to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    to_dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    result_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class OutboxJob(db.Model):
+    """Work to do after a commit, written in the same transaction as the change that needs
+    it. The relay hands pending rows to the queue (rq on Redis, or this process); a job marks
+    its row done in the transaction that does its work, so a job run twice does it once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "available_at",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    args: Mapped[list[Any]] = mapped_column(JsonType)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    available_at: Mapped[datetime] = mapped_column(UtcDateTime)  # not before (backoff)
+    relayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CallbackNonce(db.Model):
+    """Signatures of outside agencies' callbacks already accepted: a replay is refused."""
+
+    __tablename__ = "callback_nonces"
+
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -45,6 +45,7 @@ class DossierRef:
     version: int
     workflow_state: str
     spiff_version: str
+    group_id: int | None = None
 
 
 # The dossier columns a lock reads, beside the task's, as `d__<name>`.

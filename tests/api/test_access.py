@@ -96,8 +96,12 @@ def test_unknown_procedure_is_422(as_officer):
 
 
 def test_catalogue_lists_birth_registration_with_its_steps(as_officer):
-    [procedure] = as_officer("h29.01.van_thu").get("/api/procedures").json
-    assert procedure["code"] == "1.001193"
+    catalogue = as_officer("h29.01.van_thu").get("/api/procedures").json
+    by_code = {entry["code"]: entry for entry in catalogue}
+    assert {code for code, e in by_code.items() if e["kind"] == "group"} == {"LT-KS", "LT-KT"}
+    assert len(by_code) == 9  # seven procedures, two interlinked groups
+    procedure = by_code["1.001193"]
+    assert procedure["kind"] == "procedure"
     assert procedure["name"] == "Đăng ký khai sinh"
     assert procedure["deadline"]["value"] == "0"
     assert {s["step"]: s["role"] for s in procedure["steps"]} == {

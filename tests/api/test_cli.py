@@ -73,13 +73,23 @@ def test_demo_seed_is_idempotent_and_lists_the_same_tokens(app):
     code, out = run(app, "demo", "seed", "--json")
     assert code == 0, out
     seeded = json.loads(out)["officers"]
-    assert len(seeded) == 8
-    assert {o["agency"] for o in seeded} == {"H29.01", "H29.02"}
+    # Two communes, and the police, social insurance and social protection agencies of their
+    # groups: one officer per role each (operator included).
+    assert len(seeded) == 6 * 5
+    assert {o["agency"] for o in seeded} == {
+        "H29.01",
+        "H29.02",
+        "CA29.01",
+        "CA29.02",
+        "BH29",
+        "XH29",
+    }
     assert {tuple(o["roles"]) for o in seeded} == {
         ("tiep_nhan",),
         ("tham_dinh",),
         ("lanh_dao",),
         ("van_thu",),
+        ("quan_tri",),
     }
     code, again = run(app, "demo", "seed", "--json")
     assert json.loads(again)["officers"] == seeded

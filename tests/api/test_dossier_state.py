@@ -68,7 +68,16 @@ BIRTH_STEPS = [
     ("tiep_nhan", "h29.01.tiep_nhan", {"decision": "accept"}),
     ("tham_dinh", "h29.01.tham_dinh", {"assessment": "eligible", "opinion": "Đủ điều kiện"}),
     ("phe_duyet", "h29.01.lanh_dao", {"approved": True}),
-    ("ky_so", "h29.01.lanh_dao", {"signed": True, "certificate_serial": "54-01"}),
+    (
+        "ky_so",
+        "h29.01.lanh_dao",
+        {
+            "signed": True,
+            "certificate_serial": "54-01",
+            "registration_number": "12/2026",
+            "personal_id": "001226012345",
+        },
+    ),
     ("tra_ket_qua", "h29.01.van_thu", {"delivery": "online", "receiver_name": "Trần Thị Bình"}),
 ]
 

@@ -1,19 +1,28 @@
-"""Background jobs of the embedded default: run at once, each in its own app context and
-transaction; a failure is logged and rolled back, never raised into the caller; arguments are
-ids and plain values only."""
+"""Background jobs: recorded in the outbox in the caller's transaction, run after its commit
+(here in-process, each in its own app context and transaction), retried with backoff and
+failed visibly after the last try, done once however often they run; arguments are ids and
+plain values only."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from flask import g
 from sqlalchemy import select
 
-from api.jobs import enqueue, in_app_context, register
-from api.services import create_agency, find_agency, operation
-from api.store import Agency, db
+from api.jobs import InProcessQueue, enqueue, in_app_context, register, relay_due, run_job
+from api.services import (
+    JobSettings,
+    NoQueue,
+    commit,
+    create_agency,
+    find_agency,
+    operation,
+    rollback,
+)
+from api.store import Agency, OutboxJob, db
 
 RUNS: list[dict] = []
 
@@ -68,63 +77,136 @@ def agency_codes(app) -> set[str]:
         return set(db.session.scalars(select(Agency.code)))
 
 
-def test_a_job_runs_in_its_own_app_context_and_commits_its_writes(app, captured):
+def outbox(app) -> list[OutboxJob]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(OutboxJob).order_by(OutboxJob.id)))
+        db.session.expunge_all()
+        return rows
+
+
+def test_a_job_runs_after_its_callers_commit_in_its_own_app_context(app, captured):
     with app.app_context():
         g.marker = "the caller's"
         caller_session = id(db.session())
-        assert enqueue("test.jobs.create_agency", "H31.01", "UBND xã Mới") is None
+        job_id = enqueue("test.jobs.create_agency", "H31.01", "UBND xã Mới")
+        assert RUNS == []  # recorded, not run: the caller has not committed
+        commit()
         [run] = RUNS
         assert run["g"] is None  # not the caller's app context
         assert run["session"] != caller_session  # nor its session
         assert g.marker == "the caller's"
-        # Committed: the caller's session (and anyone's) sees it.
         assert find_agency("H31.01").name == "UBND xã Mới"
     assert "H31.01" in agency_codes(app)
+    [row] = outbox(app)
+    assert (row.id, row.state, row.attempts, row.args) == (
+        job_id,
+        "done",
+        1,
+        ["H31.01", "UBND xã Mới"],
+    )
     [line] = job_lines(captured)
     assert line.levelno == logging.INFO and line.getMessage() == "job done"
     assert line.job == "test.jobs.create_agency" and line.job_args == ["H31.01", "UBND xã Mới"]
     assert line.duration_ms >= 0
 
 
-def test_a_failing_job_is_logged_and_rolled_back_not_raised(app, captured):
+def test_a_job_recorded_by_a_transaction_that_rolls_back_never_runs(app):
     with app.app_context():
-        assert enqueue("test.jobs.write_then_fail", "H31.02") is None  # not raised
-        assert RUNS == [{"job": "write_then_fail"}]
-        # The caller's context goes on working.
-        assert find_agency("H31.02") is None
-    assert "H31.02" not in agency_codes(app)  # its write was rolled back
-    [line] = job_lines(captured)
-    assert line.levelno == logging.ERROR and line.getMessage() == "job failed"
-    assert line.job == "test.jobs.write_then_fail" and line.job_args == ["H31.02"]
-    assert line.exc_info and "the job broke after writing" in str(line.exc_info[1])
+        enqueue("test.jobs.create_agency", "H31.09", "UBND xã Không")
+        rollback()
+        commit()  # a later commit of the same session hands nothing over
+    assert RUNS == [] and outbox(app) == []
+    assert "H31.09" not in agency_codes(app)
 
 
-def test_a_job_whose_commit_fails_is_logged_and_rolled_back(app, captured):
+def test_a_failing_job_is_recorded_retried_with_backoff_and_fails_after_its_last_try(
+    app, clock, captured
+):
+    runtime_settings(app, max_attempts=3, backoff_seconds=10)
+    with app.app_context():
+        enqueue("test.jobs.write_then_fail", "H31.02")
+        commit()  # not raised into the caller
+        assert find_agency("H31.02") is None  # the job's write was rolled back
+    [row] = outbox(app)
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert "the job broke after writing" in row.last_error
+    assert row.available_at == clock.now + timedelta(seconds=10)
+    assert relay_due(app) == 0  # not due yet: nothing runs
+    clock.now += timedelta(seconds=10)
+    assert relay_due(app) == 1
+    [row] = outbox(app)
+    assert (row.state, row.attempts) == ("pending", 2)
+    assert row.available_at == clock.now + timedelta(seconds=20)  # doubled
+    clock.now += timedelta(seconds=20)
+    relay_due(app)
+    [row] = outbox(app)
+    assert (row.state, row.attempts) == ("failed", 3)  # the last try: visible, not retried
+    clock.now += timedelta(hours=1)
+    assert relay_due(app) == 0
+    assert [r["job"] for r in RUNS] == ["write_then_fail"] * 3
+    assert "H31.02" not in agency_codes(app)
+    lines = job_lines(captured)
+    assert [(r.getMessage(), r.outcome) for r in lines] == [
+        ("job failed", "retry"),
+        ("job failed", "retry"),
+        ("job failed", "failed"),
+    ]
+    assert lines[0].job == "test.jobs.write_then_fail" and lines[0].job_args == ["H31.02"]
+
+
+def test_a_job_run_twice_does_its_work_once(app):
+    app.extensions["motcua"].queue = NoQueue()  # hand nothing over: run it by hand
+    with app.app_context():
+        job_id = enqueue("test.jobs.create_agency", "H31.03", "UBND xã Đầu")
+        commit()
+    assert run_job(app, job_id) == "done"
+    assert run_job(app, job_id) == "skipped"
+    assert [r["job"] for r in RUNS] == ["create_agency"]
+
+
+def test_a_job_whose_commit_fails_is_recorded_and_the_app_serves_on(app, captured):
     with app.app_context():
         enqueue("test.jobs.create_agency", "H31.03", "UBND xã Đầu")
         enqueue("test.jobs.fail_at_commit", "H31.03")
+        commit()
         assert [r["job"] for r in RUNS] == ["create_agency", "fail_at_commit"]
-        assert (
-            db.session.scalars(select(Agency).where(Agency.code == "H31.03")).one().name
-            == "UBND xã Đầu"
-        )
-    done, failed = job_lines(captured)
-    assert done.getMessage() == "job done" and failed.getMessage() == "job failed"
-    assert "unique" in str(failed.exc_info[1]).lower()  # it failed where meant to: the commit
-    # The app still serves afterwards: no transaction or session was left behind.
+    done, failed = outbox(app)
+    assert done.state == "done" and failed.state == "pending" and failed.attempts == 1
+    assert "unique" in failed.last_error.lower()  # it failed where meant to: the commit
     assert app.test_client().get("/api/health").status_code == 200
 
 
-def test_a_worker_runs_a_job_without_any_app_context(app, captured):
+def test_a_job_handed_to_a_queue_that_lost_it_is_relayed_after_its_lease(app, clock):
+    app.extensions["motcua"].queue = NoQueue()  # Redis down: the hand-over is lost
+    with app.app_context():
+        enqueue("test.jobs.create_agency", "H31.08", "UBND xã Sau")
+        commit()
+    assert RUNS == [] and relay_due(app) == 0  # within its lease: a worker may have it
+    clock.now += app.extensions["motcua"].jobs.lease + timedelta(seconds=1)
+    app.extensions["motcua"].queue = InProcessQueue(app)  # the queue is back
+    assert relay_due(app) == 1
+    assert "H31.08" in agency_codes(app)
+
+
+def test_a_console_command_runs_a_job_without_any_app_context(app):
     from flask import has_app_context
 
     assert not has_app_context()
     assert in_app_context(app, "test.jobs.create_agency")("H31.04", "UBND xã Thợ") == "H31.04"
     assert not has_app_context()
     assert "H31.04" in agency_codes(app)
-    assert in_app_context(app, "test.jobs.write_then_fail")("H31.05") is None
+    with pytest.raises(RuntimeError, match="the job broke"):
+        in_app_context(app, "test.jobs.write_then_fail")("H31.05")
     assert "H31.05" not in agency_codes(app)
-    assert [r.getMessage() for r in job_lines(captured)] == ["job done", "job failed"]
+
+
+def runtime_settings(app, *, max_attempts: int, backoff_seconds: float) -> None:
+    current = app.extensions["motcua"]
+    current.jobs = JobSettings(
+        max_attempts=max_attempts,
+        backoff=timedelta(seconds=backoff_seconds),
+        lease=current.jobs.lease,
+    )
 
 
 @pytest.mark.parametrize(
@@ -136,6 +218,7 @@ def test_enqueue_refuses_anything_but_ids_and_plain_values(app, argument):
     with app.app_context():
         with pytest.raises(TypeError, match="ids and plain values"):
             enqueue("test.jobs.create_agency", "H31.06", argument)
+        commit()
     assert RUNS == []
     assert "H31.06" not in agency_codes(app)
 

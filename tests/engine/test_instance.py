@@ -32,14 +32,24 @@ def step(instance: ProcessInstance, name: str, data: dict) -> ProcessInstance:
 
 
 def test_happy_path_walks_the_statuses_with_a_save_between_steps(birth_process):
-    instance = round_trip(ProcessInstance.start(birth_process, {"declaration": DECLARATION}))
+    instance = round_trip(
+        ProcessInstance.start(birth_process, {"declaration": DECLARATION, "group": None})
+    )
     assert [r.step.name for r in instance.ready_steps()] == ["tiep_nhan"]
     statuses = [instance.status()]
     for name, data in [
         ("tiep_nhan", {"decision": "accept"}),
         ("tham_dinh", {"assessment": "eligible", "opinion": "Đủ điều kiện"}),
         ("phe_duyet", {"approved": True}),
-        ("ky_so", {"signed": True, "certificate_serial": "54-01"}),
+        (
+            "ky_so",
+            {
+                "signed": True,
+                "certificate_serial": "54-01",
+                "registration_number": "12/2026",
+                "personal_id": "001226012345",
+            },
+        ),
         ("tra_ket_qua", {"delivery": "online", "receiver_name": "Trần Thị Bình"}),
     ]:
         instance = step(instance, name, data)

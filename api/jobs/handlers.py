@@ -1,0 +1,9 @@
+"""The platform's jobs, by the names the services record in the outbox."""
+
+from __future__ import annotations
+
+from ..services.handoffs import deliver_handoff, handoff_failed
+from ..services.interlink import DELIVER_HANDOFF
+from .runner import register
+
+register(DELIVER_HANDOFF, on_failure=handoff_failed)(deliver_handoff)

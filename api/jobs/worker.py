@@ -1,0 +1,81 @@
+"""rq on Redis: the queue the API hands committed jobs to, and the worker that runs them.
+
+Redis carries work, never the only copy of it: what is pushed here is an outbox id, and the
+row in the database is the job. A push that fails (Redis down) is logged and forgotten; the
+relay hands the job over again once its lease has passed. The worker is rq's `SimpleWorker`
+(no fork per job: the app, its compiled procedures and its database pool stay warm, which is
+what keeps a handoff's latency in milliseconds), plus a relay thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker
+
+from .runner import RelayThread, run_job
+
+log = logging.getLogger("motcua.jobs")
+
+QUEUE_NAME = "motcua"
+# A Redis that does not answer must not hold an officer's request: give up quickly, the
+# relay hands the work over later.
+_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0}
+_WORKER_APP: Flask | None = None
+
+
+def redis_connection(url: str) -> Redis:
+    return Redis.from_url(url, **_TIMEOUTS)
+
+
+class RedisQueue:
+    """Hands outbox job ids to rq workers through Redis."""
+
+    def __init__(self, url: str):
+        self.queue = Queue(QUEUE_NAME, connection=redis_connection(url))
+
+    def push(self, job_ids: Iterable[int]) -> None:
+        job_ids = list(job_ids)
+        try:
+            self.queue.enqueue_many(
+                [
+                    Queue.prepare_data(
+                        perform, args=(job_id,), result_ttl=0, failure_ttl=86400, timeout=300
+                    )
+                    for job_id in job_ids
+                ]
+            )
+        except RedisError as exc:
+            log.warning(
+                "queue unreachable: the relay will hand the jobs over again",
+                extra={"job_args": job_ids, "error": f"{type(exc).__name__}: {exc}"[:300]},
+            )
+
+
+def perform(job_id: int) -> str:
+    """What an rq worker runs: one outbox job, in the worker's app."""
+    if _WORKER_APP is None:
+        raise RuntimeError("the worker's app is not set (start workers with `motcua worker`)")
+    return run_job(_WORKER_APP, job_id)
+
+
+def work(app: Flask, *, burst: bool = False, name: str | None = None) -> None:
+    """Runs an rq worker on the app's Redis, with a relay thread, until stopped."""
+    global _WORKER_APP
+    _WORKER_APP = app
+    url = app.config["REDIS_URL"]
+    if not url:
+        raise RuntimeError("REDIS_URL is not set: without Redis, jobs run in the API process")
+    connection = redis_connection(url)
+    relay = RelayThread(app, app.config["MOTCUA_RELAY_SECONDS"]).start()
+    try:
+        worker = SimpleWorker(
+            [Queue(QUEUE_NAME, connection=connection)], connection=connection, name=name
+        )
+        worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
+    finally:
+        relay.stop()
