@@ -55,5 +55,12 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "MOTCUA_JOB_LEASE_SECONDS": float(environ.get("MOTCUA_JOB_LEASE_SECONDS", "30")),
         # How often the relay looks for jobs due (retries, jobs a lost queue dropped).
         "MOTCUA_RELAY_SECONDS": float(environ.get("MOTCUA_RELAY_SECONDS", "1")),
+        # The rq queue's name on REDIS_URL (two platforms may share one Redis).
+        "MOTCUA_QUEUE_NAME": environ.get("MOTCUA_QUEUE_NAME", "motcua"),
+        # Fault injection for crash tests, never set in production: e.g.
+        # "job.before_commit" or "job.after_commit" make a worker kill itself (SIGKILL) there.
+        "MOTCUA_FAILPOINTS": frozenset(
+            name for name in environ.get("MOTCUA_FAILPOINTS", "").split(",") if name.strip()
+        ),
         "MAX_CONTENT_LENGTH": int(environ.get("MOTCUA_MAX_REQUEST_BYTES", str(4 * 1024 * 1024))),
     }

@@ -17,8 +17,9 @@ demo = AppGroup("demo", help="The demo agencies and officers.")
 @json_option
 @reports_errors
 def demo_seed(as_json):
-    """Deploy the catalogue and create two communes with one officer per role (idempotent;
-    a revoked demo token is replaced by a new one)."""
+    """Deploy the catalogue and create two communes, their police, the province's social
+    insurance and social protection, with one officer per role each (idempotent; a revoked
+    demo token is replaced by a new one)."""
     op = operation()
     deploy_catalogue(op)
     db.session.commit()

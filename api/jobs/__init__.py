@@ -36,6 +36,6 @@ def init_jobs(app: Flask) -> None:
         if app.config.get("REDIS_URL"):
             from .worker import RedisQueue
 
-            runtime().queue = RedisQueue(app.config["REDIS_URL"])
+            runtime().queue = RedisQueue(app.config["REDIS_URL"], app.config["MOTCUA_QUEUE_NAME"])
         else:
             runtime().queue = InProcessQueue(app)

@@ -24,6 +24,7 @@ from typing import Any
 from flask import Flask
 
 from ..services import commit, operation, rollback, runtime
+from ..services.runtime import failpoint
 from ..store import add_job, db, due_jobs, finish_job, record_failure, take_job
 
 log = logging.getLogger("motcua.jobs")
@@ -87,7 +88,9 @@ def run_job(app: Flask, job_id: int) -> str:
                 raise LookupError(f"no job {name} is registered in this process")
             job.function(*args)
             finish_job(job_id, operation().at)
+            failpoint("job.before_commit")
             commit()
+            failpoint("job.after_commit")
         except Exception as exc:
             outcome = _record_failure(job_id, name, args, exc)
             log.warning(

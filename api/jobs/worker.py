@@ -35,8 +35,8 @@ def redis_connection(url: str) -> Redis:
 class RedisQueue:
     """Hands outbox job ids to rq workers through Redis."""
 
-    def __init__(self, url: str):
-        self.queue = Queue(QUEUE_NAME, connection=redis_connection(url))
+    def __init__(self, url: str, name: str = QUEUE_NAME):
+        self.queue = Queue(name, connection=redis_connection(url))
 
     def push(self, job_ids: Iterable[int]) -> None:
         job_ids = list(job_ids)
@@ -70,12 +70,12 @@ def work(app: Flask, *, burst: bool = False, name: str | None = None) -> None:
     url = app.config["REDIS_URL"]
     if not url:
         raise RuntimeError("REDIS_URL is not set: without Redis, jobs run in the API process")
-    connection = redis_connection(url)
+    # No read timeout here: rq waits for work with a blocking pop, for minutes at a time.
+    connection = Redis.from_url(url, socket_connect_timeout=_TIMEOUTS["socket_connect_timeout"])
+    queue = Queue(app.config["MOTCUA_QUEUE_NAME"], connection=connection)
     relay = RelayThread(app, app.config["MOTCUA_RELAY_SECONDS"]).start()
     try:
-        worker = SimpleWorker(
-            [Queue(QUEUE_NAME, connection=connection)], connection=connection, name=name
-        )
+        worker = SimpleWorker([queue], connection=connection, name=name)
         worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
     finally:
         relay.stop()

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from engine import Collaboration, TransitionPlan, read_collaboration
-from processes import CATALOGUE, DossierStatus, EventAction, HandoffState, Outcome
+from processes import CATALOGUE, DossierStatus, EventAction, HandoffState, Outcome, Procedure
 
 from ..store import (
     DossierRef,
@@ -33,7 +33,6 @@ from .runtime import Operation, runtime
 
 _LOG = logging.getLogger("motcua.handoffs")
 DELIVER_HANDOFF = "deliver_handoff"  # the job that delivers one handoff (api/jobs/handlers.py)
-_BY_PROCESS = {p.process_id: p for p in CATALOGUE.values()}
 
 
 def follow(dossier: DossierRef, plan: TransitionPlan, op: Operation, officer_id: int | None):
@@ -52,7 +51,7 @@ def follow(dossier: DossierRef, plan: TransitionPlan, op: Operation, officer_id:
     for message in plan.messages:
         source = CATALOGUE[dossier.procedure_code].process_id
         for target_process in routes.targets(source, message.name):
-            target = _BY_PROCESS.get(target_process)
+            target = procedure_of_process(target_process)
             if target is None or target.code not in chosen:
                 continue  # not requested by the applicant: that agency never hears of it
             record_handoff(group, dossier, message.name, target.code, message.payload, op)
@@ -77,6 +76,11 @@ def follow(dossier: DossierRef, plan: TransitionPlan, op: Operation, officer_id:
         if part.due_at is not None:
             part.outcome = op.calendar.outcome(op.at, part.due_at)
     settle_group(group, op.at)
+
+
+def procedure_of_process(process_id: str) -> Procedure | None:
+    """Returns the catalogue procedure whose process this is."""
+    return next((p for p in CATALOGUE.values() if p.process_id == process_id), None)
 
 
 def record_handoff(

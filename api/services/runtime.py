@@ -62,6 +62,8 @@ class Runtime:
         self.clock = clock
         self.queue: Queue = NoQueue()
         self.jobs = JobSettings()
+        # Fault injection points a crash test turned on (MOTCUA_FAILPOINTS); empty otherwise.
+        self.failpoints: frozenset[str] = frozenset()
         self.tokens = TokenCache(token_cache_seconds)
         self.calendar = WorkingCalendar()
         self.processes = ProcessCache()
@@ -87,6 +89,7 @@ def init_runtime(app: Flask) -> Runtime:
         backoff=timedelta(seconds=app.config["MOTCUA_JOB_BACKOFF_SECONDS"]),
         lease=timedelta(seconds=app.config["MOTCUA_JOB_LEASE_SECONDS"]),
     )
+    runtime.failpoints = frozenset(app.config.get("MOTCUA_FAILPOINTS", ()))
     app.extensions[EXTENSION_KEY] = runtime
     return runtime
 
@@ -120,3 +123,13 @@ def rollback() -> None:
     """Rolls the session's transaction back, with the jobs it recorded."""
     db.session.rollback()
     forget_recorded_jobs()
+
+
+def failpoint(name: str) -> None:
+    """Kills this process here when a crash test turned the point on (MOTCUA_FAILPOINTS):
+    what a power cut or an OOM kill would do, at a place the test chose."""
+    if name in runtime().failpoints:
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
