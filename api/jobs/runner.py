@@ -136,9 +136,11 @@ def relay_due(app: Flask) -> int:
         try:
             ids = due_jobs(operation().at, runtime().jobs.lease)
             commit()
-        except Exception:
+        except Exception as exc:
+            # The database is out of reach (or not migrated yet): say so once per round,
+            # without a traceback every second; the next round tries again.
             rollback()
-            log.exception("relay failed")
+            log.warning("relay failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
             return 0
         finally:
             db.session.remove()
@@ -155,6 +157,9 @@ class InProcessQueue:
     def __init__(self, app: Flask):
         self.app = app
         self._local = threading.local()
+
+    def state(self) -> str:
+        return "in_process"
 
     def push(self, job_ids: Iterable[int]) -> None:
         waiting = getattr(self._local, "waiting", None)

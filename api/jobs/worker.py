@@ -38,6 +38,13 @@ class RedisQueue:
     def __init__(self, url: str, name: str = QUEUE_NAME):
         self.queue = Queue(name, connection=redis_connection(url))
 
+    def state(self) -> str:
+        try:
+            self.queue.connection.ping()
+            return "ok"
+        except RedisError:
+            return "unreachable"
+
     def push(self, job_ids: Iterable[int]) -> None:
         job_ids = list(job_ids)
         try:

@@ -10,7 +10,7 @@ from processes import GROUPS
 from ..auth import current_actor, login_required
 from ..body import Blueprint
 from ..schemas.dossiers import DossierSchema, GroupDossierSchema, SubmitDossierSchema
-from ..services import NotFound, describe_dossier, receive_dossier
+from ..services import Invalid, NotFound, describe_dossier, receive_dossier
 from ..services.groups import describe_group, receive_group
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers", description="Hồ sơ")
@@ -40,6 +40,11 @@ def create_dossier(body):
         answer = jsonify(GroupDossierSchema().dump(group))
         answer.status_code = 201
         return answer
+    if body.get("procedures") is not None:
+        raise Invalid(
+            "only an interlinked group takes a choice of procedures",
+            {"procedures": [f"{body['procedure']} is a single procedure"]},
+        )
     transition = receive_dossier(
         actor,
         procedure_code=body["procedure"],

@@ -15,6 +15,14 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"description": "ok or unavailable"})
     database = fields.String(metadata={"description": "ok, unreachable, not_migrated or outdated"})
     message = fields.String(metadata={"description": "what an operator should do"})
+    queue = fields.String(
+        metadata={
+            "description": (
+                "background work: in_process (no Redis), ok, or unreachable (handoffs wait "
+                "in the database until Redis is back; the API still serves)"
+            )
+        }
+    )
 
 
 @blp.route("")
@@ -27,4 +35,4 @@ def health():
     if not result.ok:
         body = {"status": "unavailable", "database": result.database, "message": result.detail}
         return body, 503, {"Retry-After": "10"}
-    return {"status": "ok", "database": "ok"}
+    return {"status": "ok", "database": "ok", "queue": result.queue}

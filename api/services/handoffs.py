@@ -54,7 +54,7 @@ from .actor import Actor
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from .interlink import DELIVER_HANDOFF, lock_group, settle_group
 from .procedures import compiled, current_version
-from .runtime import Operation, operation, runtime
+from .runtime import Operation, commit, operation, runtime
 from .signatures import TOLERANCE_SECONDS, check_signature, signed_headers
 from .transitions import Act, acting, apply, restore, standing
 
@@ -85,11 +85,7 @@ def deliver_handoff(handoff_id: str) -> str:
     )
     handoff.to_agency_id = agency.id
     if agency.is_external:
-        _post_to_outside_agency(handoff, group, agency, op)
-        handoff.state = HandoffState.SENT.value
-        handoff.delivered_at = op.at
-        _take_over(group, handoff, agency, None, op)
-        return handoff.state
+        return _send_outside(handoff, group, agency)
     existing = db.session.scalars(
         select(Dossier.id).where(
             Dossier.group_id == group.id, Dossier.procedure_code == procedure.code
@@ -285,9 +281,29 @@ def group_context(group: GroupDossier) -> dict[str, Any]:
 # Outside agencies ------------------------------------------------------------------------
 
 
-def _post_to_outside_agency(
-    handoff: Handoff, group: GroupDossier, agency: Agency, op: Operation
-) -> None:
+def _send_outside(handoff: Handoff, group: GroupDossier, agency: Agency) -> str:
+    """Returns the handoff's state once POSTed to an outside agency. The request is built
+    under the handoff's lock, which is then released (commit): an outside agency's answer
+    is never awaited inside a transaction, where it would hold the handoff (and, on SQLite,
+    every writer) for as long as the agency takes, and a callback sent before the answer
+    would wait on that lock. Delivery to an outside agency is therefore at least once: the
+    message id lets the agency drop a repeat."""
+    request = _signed_request(handoff, group, agency)
+    handoff_id, agency_code = handoff.id, agency.code
+    commit()  # the routing (to_agency_id) is kept; the handoff stays pending
+    _post(request, agency_code)
+    handoff = _lock_handoff(handoff_id)
+    if handoff is None or handoff.state != HandoffState.PENDING.value:
+        return handoff.state if handoff else "gone"  # its result came first, or a twin sent it
+    op = operation()
+    handoff.state, handoff.delivered_at = HandoffState.SENT.value, op.at
+    _take_over(db.session.get(GroupDossier, handoff.group_id), handoff, agency, None, op)
+    return handoff.state
+
+
+def _signed_request(
+    handoff: Handoff, group: GroupDossier, agency: Agency
+) -> urllib.request.Request:
     body = json.dumps(
         {
             "message_id": handoff.id,
@@ -301,15 +317,19 @@ def _post_to_outside_agency(
         ensure_ascii=False,
     ).encode()
     headers = signed_headers(agency.shared_secret or "", int(time.time()), body, handoff.id)
-    request = urllib.request.Request(agency.external_url, data=body, headers=headers)
+    return urllib.request.Request(agency.external_url, data=body, headers=headers)
+
+
+def _post(request: urllib.request.Request, agency_code: str) -> None:
+    """POSTs a signed handoff; DeliveryFailed unless the agency answers 2xx in time."""
     try:
         with _OPENER.open(request, timeout=EXTERNAL_TIMEOUT_SECONDS) as response:
             response.read(MAX_RESPONSE_BYTES)
     except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"{agency.code} answered {exc.code}") from None
+        raise DeliveryFailed(f"{agency_code} answered {exc.code}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DeliveryFailed(f"{agency.code} unreachable: {reason}") from None
+        raise DeliveryFailed(f"{agency_code} unreachable: {reason}") from None
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -318,7 +338,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+# Straight to the agency: no proxy from the environment sees the personal data it carries.
+_OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
 
 
 @dataclass(frozen=True)
@@ -355,7 +376,9 @@ def report_result(handoff_id: str, signed: Signed, result: Any) -> Handoff:
         )
     )
     db.session.add(CallbackNonce(signature=digest, agency_id=agency.id, seen_at=op.at))
-    if handoff.state != HandoffState.SENT.value:
+    # A result may arrive before the agency's answer to our POST was recorded (`pending`,
+    # routed to it): it is accepted all the same; the late answer then changes nothing.
+    if handoff.state not in (HandoffState.SENT.value, HandoffState.PENDING.value):
         raise Conflict(f"the handoff is {handoff.state}: no result is awaited")
     result = result if isinstance(result, dict) else {}
     status = result.get("status")
@@ -370,6 +393,9 @@ def report_result(handoff_id: str, signed: Signed, result: Any) -> Handoff:
         )
     ).one()
     part.status, part.finished_at = int(status), op.at
+    part.agency_id = agency.id
+    if part.taken_over_at is None:
+        part.taken_over_at = op.at
     if part.due_at is not None:
         part.outcome = op.calendar.outcome(op.at, part.due_at)
     handoff.state, handoff.result, handoff.result_at = (

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..store import MIGRATIONS_DIR, db
+from .runtime import runtime
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class Health:
     ok: bool
     database: str  # ok, unreachable, not_migrated, outdated
     detail: str = ""
+    # in_process (no Redis), ok, or unreachable: background work is delayed, not lost, so
+    # an unreachable queue is reported but does not make the process unready.
+    queue: str = "in_process"
 
 
 @cache
@@ -52,4 +56,4 @@ def check_health() -> Health:
             "outdated",
             f"the schema is at {found}; this code needs {head}: run `motcua db upgrade`",
         )
-    return Health(True, "ok")
+    return Health(True, "ok", queue=runtime().queue.state())

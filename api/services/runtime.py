@@ -28,12 +28,19 @@ class Queue(Protocol):
 
     def push(self, job_ids: Iterable[int]) -> None: ...
 
+    def state(self) -> str:
+        """Returns "in_process", "ok" or "unreachable" (for the health check)."""
+        ...
+
 
 class NoQueue:
     """Hands jobs to nobody: they wait in the outbox for the relay (until a queue is set)."""
 
     def push(self, job_ids: Iterable[int]) -> None:
         return None
+
+    def state(self) -> str:
+        return "none"
 
 
 @dataclass(frozen=True)

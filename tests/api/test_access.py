@@ -164,7 +164,7 @@ def test_token_cache_remembers_a_caller_only_for_its_ttl(app, as_officer, monkey
 def test_health_needs_no_token_and_checks_the_database(app):
     response = app.test_client().get("/api/health")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "queue": "in_process"}
 
 
 def test_a_body_that_is_not_an_object_is_422_at_the_root(as_officer):

@@ -194,14 +194,20 @@ def test_a_message_that_arrives_before_its_receiver_waits_is_kept_until_it_does(
         only_task(as_officer, "h29.01.tham_dinh")["id"],
         {"ghi_chu": "hai"},
     )
-    assert [h.state for h in handoffs(app)] == ["delivered", "waiting"]
+    assert {h.message: h.state for h in handoffs(app)} == {
+        "Hồ sơ thử": "delivered",
+        "Bổ sung thử": "waiting",
+    }
     state = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{group.json['code']}").json
     assert state["status"]["code"] == 4  # the sender finished; the receiver has not
 
     # Once the receiver waits for it, the kept message is delivered and the receiver goes on.
     done = step(as_officer, "ca29.01.tham_dinh", receiving["id"], {})
     assert done["next_tasks"] == []  # waiting for the message, delivered after the commit
-    assert [h.state for h in handoffs(app)] == ["delivered", "delivered"]
+    assert {h.message: h.state for h in handoffs(app)} == {
+        "Hồ sơ thử": "delivered",
+        "Bổ sung thử": "delivered",
+    }
     last = only_task(as_officer, "ca29.01.tham_dinh")
     assert last["step"] == "hoan_tat"
     detail = as_officer("ca29.01.tham_dinh").get(f"/api/tasks/{last['id']}").json

@@ -68,7 +68,7 @@ def empty_app(backend, tmp_path, pytestconfig):
 def test_health_is_200_on_the_migrated_database(app):
     response = app.test_client().get("/api/health")
     assert response.status_code == 200, response.json
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "queue": "in_process"}
     assert "Retry-After" not in response.headers
 
 

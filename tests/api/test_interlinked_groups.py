@@ -231,3 +231,16 @@ def test_a_follow_on_procedure_is_received_alone_at_its_own_agency(as_officer, c
     work_dossier(as_officer, "CA29.01", dossier["code"])
     done = as_officer("ca29.01.van_thu").get(f"/api/dossiers/{dossier['code']}").json
     assert done["status"]["code"] == 10
+
+
+def test_a_choice_of_procedures_belongs_to_a_group_and_the_death_group_needs_one(as_officer):
+    officer = as_officer("h29.01.tiep_nhan")
+    single = birth_group_submission(birth_declaration())
+    single.update(procedure="1.001193", data=birth_declaration(), procedures=["1.001193"])
+    response = officer.post("/api/dossiers", json=single)
+    assert response.status_code == 422 and "procedures" in response.json["errors"]
+    unchosen = death_group_submission("xoa_thuong_tru")
+    del unchosen["procedures"]
+    response = officer.post("/api/dossiers", json=unchosen)
+    assert response.status_code == 422
+    assert "1.000656 is always included" in str(response.json["errors"]["procedures"])

@@ -275,7 +275,11 @@ def test_with_redis_down_the_step_succeeds_and_the_handoffs_arrive_after_it_retu
         with app.app_context():
             runtime().queue = RedisQueue(own.url, queue)
         workers.start(own.url, queue)
+        health = app.test_client().get("/api/health")
+        assert (health.status_code, health.json["queue"]) == (200, "ok")
         own.stop()  # Redis goes away before the commune signs
+        health = app.test_client().get("/api/health")  # reported; the API still serves
+        assert (health.status_code, health.json["queue"]) == (200, "unreachable")
         commune_signs(as_officer)  # every step answered 200 (work_dossier checks)
         assert receivers(app) == {"1.001193": 1}
         assert handoff_states(app) == ["pending", "pending"]
