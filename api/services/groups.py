@@ -240,7 +240,7 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
                 else None,
                 "dossier_code": dossiers.get(part.dossier_id),
                 "status": part.status,
-                "share_days": part.share_days,
+                "share_days": part.share_days.normalize(),  # 2, not 2.000: as the catalogue
                 "handed_over_at": part.handed_over_at,
                 "taken_over_at": part.taken_over_at,
                 "due_at": part.due_at,

@@ -244,3 +244,20 @@ def test_a_choice_of_procedures_belongs_to_a_group_and_the_death_group_needs_one
     response = officer.post("/api/dossiers", json=unchosen)
     assert response.status_code == 422
     assert "1.000656 is always included" in str(response.json["errors"]["procedures"])
+
+
+def test_a_birth_group_needing_verification_gets_five_days_and_the_police_their_five(
+    as_officer, clock
+):
+    body = birth_group_submission(birth_declaration(), verification=True)
+    group = receive_group(as_officer, body)
+    assert group["verification"] is True
+    assert group["due_at"] == "2026-03-09T09:00:00+07:00"  # Monday + 5 working days
+    parts = parts_by_procedure(group)
+    assert [parts[p]["share_days"] for p in parts] == ["0", "5", "2"]
+    work_dossier(as_officer, "H29.01", child_code(as_officer, "h29.01.tiep_nhan", group["code"]))
+    parts = parts_by_procedure(
+        as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{group['code']}").json
+    )
+    assert parts["1.004194"]["due_at"] == "2026-03-09T09:00:00+07:00"
+    assert parts["1.011605"]["due_at"] == "2026-03-04T09:00:00+07:00"
