@@ -25,7 +25,7 @@ from .dossiers import open_dossier
 from .errors import Forbidden, Invalid, NotFound, field_errors, not_found
 from .handoffs import group_context
 from .interlink import parts_of
-from .procedures import compiled, current_version
+from .procedures import compiled, current_version, step_summaries
 from .runtime import Operation, commit, operation, runtime
 from .transitions import Transition
 
@@ -305,7 +305,7 @@ def describe_procedure(op: Operation, code: str) -> dict[str, Any]:
         "starts_with": "message" if process.start_message else "reception",
         "declaration_form": procedure.declaration_form,
         "declaration_schema": version.forms[procedure.declaration_form],
-        "steps": _steps(process),
+        "steps": step_summaries(process),
     }
 
 
@@ -361,16 +361,3 @@ def _version(op: Operation, code: str) -> ProcedureVersion:
     if version is None:
         raise NotFound(f"procedure {code} is not deployed")
     return version
-
-
-def _steps(process) -> list[dict[str, Any]]:
-    return [
-        {
-            "step": step.name,
-            "title": step.title,
-            "role": step.role,
-            "form_key": step.form_key,
-            "budget_days": str(step.budget_days),
-        }
-        for step in process.steps.values()
-    ]

@@ -52,7 +52,7 @@ from ..store import (
 from ..store.writes import DOSSIER_LOCK_COLUMNS, DossierRef
 from .actor import Actor
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from .interlink import DELIVER_HANDOFF, lock_group, settle_group
+from .interlink import DELIVER_HANDOFF, finish_part, lock_group, settle_group
 from .procedures import compiled, current_version
 from .runtime import Operation, commit, operation, runtime
 from .signatures import TOLERANCE_SECONDS, check_signature, signed_headers
@@ -392,12 +392,10 @@ def report_result(handoff_id: str, signed: Signed, result: Any) -> Handoff:
             GroupPart.group_id == group.id, GroupPart.procedure_code == handoff.procedure_code
         )
     ).one()
-    part.status, part.finished_at = int(status), op.at
     part.agency_id = agency.id
     if part.taken_over_at is None:
         part.taken_over_at = op.at
-    if part.due_at is not None:
-        part.outcome = op.calendar.outcome(op.at, part.due_at)
+    finish_part(part, status, op)
     handoff.state, handoff.result, handoff.result_at = (
         HandoffState.DELIVERED.value,
         result,

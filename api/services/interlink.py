@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from engine import Collaboration, TransitionPlan, read_collaboration
-from processes import CATALOGUE, DossierStatus, EventAction, HandoffState, Outcome, Procedure
+from processes import CATALOGUE, DossierStatus, EventAction, HandoffState, Procedure
 
 from ..store import (
     DossierRef,
@@ -72,10 +72,16 @@ def follow(dossier: DossierRef, plan: TransitionPlan, op: Operation, officer_id:
     ).one()
     part.status = plan.status_after
     if plan.finished and part.finished_at is None:
-        part.finished_at = op.at
-        if part.due_at is not None:
-            part.outcome = op.calendar.outcome(op.at, part.due_at)
+        finish_part(part, plan.status_after, op)
     settle_group(group, op.at)
+
+
+def finish_part(part: GroupPart, status: int, op: Operation) -> None:
+    """Marks a group's part finished now with its final status and its outcome against its
+    due instant (early, on time, late: counted by session)."""
+    part.status, part.finished_at = int(status), op.at
+    if part.due_at is not None:
+        part.outcome = op.calendar.outcome(op.at, part.due_at)
 
 
 def procedure_of_process(process_id: str) -> Procedure | None:
@@ -178,12 +184,6 @@ def settle_group(group: GroupDossier, at: datetime) -> None:
     if finished and group.finished_at is None:
         group.finished_at = at
     group.updated_at = at
-
-
-def part_outcome(part: GroupPart, op: Operation) -> str | None:
-    if part.finished_at is None or part.due_at is None:
-        return None
-    return Outcome(op.calendar.outcome(part.finished_at, part.due_at)).value
 
 
 def collaboration_of(version_id: int) -> Collaboration:

@@ -110,18 +110,7 @@ def describe_catalogue(op: Operation) -> list[dict]:
     result = []
     for procedure in CATALOGUE.values():
         version = current_version(procedure.code, op.at)
-        steps = []
-        if version is not None:
-            steps = [
-                {
-                    "step": step.name,
-                    "title": step.title,
-                    "role": step.role,
-                    "form_key": step.form_key,
-                    "budget_days": str(step.budget_days),
-                }
-                for step in compiled(version).steps.values()
-            ]
+        steps = step_summaries(compiled(version)) if version is not None else []
         result.append(
             {
                 "code": procedure.code,
@@ -149,3 +138,17 @@ def describe_catalogue(op: Operation) -> list[dict]:
             }
         )
     return result
+
+
+def step_summaries(process: CompiledProcess) -> list[dict]:
+    """Returns the human steps of a compiled process as the catalogue shows them."""
+    return [
+        {
+            "step": step.name,
+            "title": step.title,
+            "role": step.role,
+            "form_key": step.form_key,
+            "budget_days": str(step.budget_days),
+        }
+        for step in process.steps.values()
+    ]
