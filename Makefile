@@ -34,6 +34,7 @@ test: install
 bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.evaluator
+	$(BIN)/python -m bench.groups
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -143,11 +143,17 @@ def release_waiting(dossier_id: int, awaited: frozenset[str], op: Operation) -> 
 
 
 def lock_group(group_id: int) -> GroupDossier:
-    """Returns the group dossier, its row locked until the transaction ends."""
+    """Returns the group dossier, its row locked until the transaction ends.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: writing a row that references the group (a handoff,
+    a part, a dossier) makes PostgreSQL take a KEY SHARE lock on the group row for the
+    foreign key, which FOR UPDATE conflicts with. Two agencies' deliveries of one group, each
+    holding KEY SHARE and asking for FOR UPDATE, deadlocked; NO KEY UPDATE queues them
+    instead, as it should (we never change the group's key)."""
     return db.session.scalars(
         select(GroupDossier)
         .where(GroupDossier.id == group_id)
-        .with_for_update(of=GroupDossier)
+        .with_for_update(of=GroupDossier, key_share=True)
         .execution_options(populate_existing=True)
     ).one()
 

@@ -294,3 +294,23 @@ def test_with_redis_down_the_step_succeeds_and_the_handoffs_arrive_after_it_retu
     finally:
         workers.stop()
         own.stop()
+
+
+def test_two_workers_delivering_one_groups_handoffs_at_once_never_retry(
+    app, as_officer, stack, redis_url
+):
+    # Both handoffs of a group are delivered at the same moment by the two workers, and both
+    # write the group's row: they must queue on it, not deadlock and retry (a deadlock costs
+    # a second of PostgreSQL's detection, then a backoff: seconds of latency).
+    workers, queue = stack
+    workers.start(redis_url, queue)
+    workers.start(redis_url, queue)
+    groups = 6
+    for _ in range(groups):
+        commune_signs(as_officer)
+    wait_for(
+        lambda: [job.state for job in delivery_jobs(app)] == ["done"] * (2 * groups),
+        what="every delivery",
+    )
+    assert [job.attempts for job in delivery_jobs(app)] == [1] * (2 * groups)
+    assert receivers(app) == {"1.001193": groups, "1.004194": groups, "1.011605": groups}
