@@ -88,6 +88,8 @@ class ProcessInstance:
 
     def awaited_messages(self) -> frozenset[str]:
         """Returns the names of the messages the workflow waits for now."""
+        if not self.process.catches:
+            return frozenset()  # nothing in this process ever waits for a message
         names = set()
         for task in self.workflow.get_tasks(state=TaskState.WAITING, max_depth=_ALL_LEVELS):
             definition = getattr(task.task_spec, "event_definition", None)
