@@ -72,8 +72,8 @@ def deliver_handoff(handoff_id: str) -> str:
     handoff = _lock_handoff(handoff_id)
     if handoff is None:
         return "gone"
-    if handoff.state not in (HandoffState.PENDING.value, HandoffState.FAILED.value):
-        return handoff.state  # delivered, sent or kept already: a repeated job does nothing
+    if handoff.state != HandoffState.PENDING.value:
+        return handoff.state  # delivered, sent, kept or failed: a repeated job does nothing
     op = operation()
     handoff.attempts += 1
     group = db.session.get(GroupDossier, handoff.group_id)
