@@ -353,11 +353,30 @@ class WorkingCalendar:
         """Returns the instant at which ``budget_days`` working days counted from ``start`` end."""
         budget = _parse_budget(budget_days)
         cursor = self._next_office(self._local(start, "start"))
-        day = cursor.date()
         if budget == 0:
-            return self._aware(datetime.combine(day, self._last_end))
-        remaining = self._budget_delta(budget)
+            return self._aware(datetime.combine(cursor.date(), self._last_end))
+        return self._aware(self._walk(cursor, self._budget_delta(budget)))
 
+    def due_after_pause(
+        self, due_at: datetime, paused_at: datetime, resumed_at: datetime
+    ) -> datetime:
+        """Returns the due instant once a pause (a supplement awaited) from ``paused_at`` to
+        ``resumed_at`` is taken out: the office time that remained at the pause is counted
+        again from the resumption. A pause that began at or after the due instant moves
+        nothing (the dossier was late already)."""
+        remaining = self.working_time_between(paused_at, due_at)
+        if remaining <= _ZERO:
+            return due_at.astimezone(self._tz)
+        if self._local(resumed_at, "resumed_at") < self._local(paused_at, "paused_at"):
+            raise ValueError("resumed_at must not precede paused_at")
+        return self._aware(
+            self._walk(self._next_office(self._local(resumed_at, "resumed_at")), remaining)
+        )
+
+    def _walk(self, cursor: datetime, remaining: timedelta) -> datetime:
+        """Returns the local instant ``remaining`` office time after ``cursor`` (an office
+        instant), skipping closed hours and non-working days."""
+        day = cursor.date()
         # The rest of the day the walk starts in.
         for start_t, end_t in self._sessions:
             end = datetime.combine(day, end_t)
@@ -367,7 +386,7 @@ class WorkingCalendar:
             available = end - begin
             # "<=" so that a walk ending exactly at a session's end is due at that end.
             if remaining <= available:
-                return self._aware(begin + remaining)
+                return begin + remaining
             remaining -= available
 
         # Whole days at once; only the last day is walked session by session.
@@ -379,7 +398,7 @@ class WorkingCalendar:
             begin = datetime.combine(day, start_t)
             available = datetime.combine(day, end_t) - begin
             if remaining <= available:
-                return self._aware(begin + remaining)
+                return begin + remaining
             remaining -= available
         raise AssertionError("unreachable: the remaining budget fits in one working day")
 
