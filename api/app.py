@@ -20,7 +20,7 @@ from .cli import register_cli
 from .errors import register_error_handlers
 from .jobs import init_jobs
 from .logs import init_request_logging
-from .resources import dossiers, handoffs, health, procedures, tasks
+from .resources import calendar, dossiers, handoffs, health, procedures, tasks
 from .services import init_runtime
 from .store import MIGRATIONS_DIR, db, migrate
 
@@ -85,7 +85,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     )
     api = Api(app)
-    for blueprint in (procedures.blp, dossiers.blp, tasks.blp, handoffs.blp, health.blp):
+    for blueprint in (
+        procedures.blp,
+        dossiers.blp,
+        tasks.blp,
+        handoffs.blp,
+        calendar.blp,
+        health.blp,
+    ):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api, so our single error shape wins
     init_request_logging(app)

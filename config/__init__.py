@@ -55,6 +55,11 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "MOTCUA_JOB_LEASE_SECONDS": float(environ.get("MOTCUA_JOB_LEASE_SECONDS", "30")),
         # How often the relay looks for jobs due (retries, jobs a lost queue dropped).
         "MOTCUA_RELAY_SECONDS": float(environ.get("MOTCUA_RELAY_SECONDS", "1")),
+        # How long a process keeps the calendars in force (override days, agencies' office
+        # hours) before reading them again: a change reaches every process within it.
+        "MOTCUA_CALENDAR_REFRESH_SECONDS": float(
+            environ.get("MOTCUA_CALENDAR_REFRESH_SECONDS", "5")
+        ),
         # The rq queue's name on REDIS_URL (two platforms may share one Redis).
         "MOTCUA_QUEUE_NAME": environ.get("MOTCUA_QUEUE_NAME", "motcua"),
         # Fault injection for crash tests, never set in production: e.g.

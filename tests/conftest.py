@@ -117,6 +117,7 @@ def app(backend, tmp_path: Path, clock, request):
             "SQLALCHEMY_DATABASE_URI": url,
             "MOTCUA_INSTANCE_DIR": str(tmp_path),
             "MOTCUA_TOKEN_CACHE_SECONDS": 0,
+            "MOTCUA_CALENDAR_REFRESH_SECONDS": 0,
             "TESTING": True,
         }
     )
@@ -196,6 +197,12 @@ class OfficerClient:
 
     def post(self, url, json=None, **kwargs):
         return self._client.post(url, json=json, headers=self._headers, **kwargs)
+
+    def put(self, url, json=None, **kwargs):
+        return self._client.put(url, json=json, headers=self._headers, **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self._client.delete(url, headers=self._headers, **kwargs)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from .agencies import agencies
+from .calendar import calendar
 from .demo import demo
 from .handoffs import handoffs, worker
 from .officers import officers
@@ -15,7 +16,7 @@ from .procedures import procedures
 from .serve import serve
 from .tokens import tokens
 
-GROUPS = (agencies, officers, tokens, procedures, handoffs, demo)
+GROUPS = (agencies, officers, tokens, procedures, handoffs, calendar, demo)
 
 
 def register_cli(app: Flask) -> None:

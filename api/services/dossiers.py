@@ -103,7 +103,8 @@ def open_dossier(
     declaration in its data; one that starts with a message gets the declaration as that
     message, exactly as when another agency hands it over."""
     process = compiled(version)
-    clock_started_at = op.calendar.clock_start(op.at)
+    calendar = op.calendar_of(actor.agency_id)
+    clock_started_at = calendar.clock_start(op.at)
     sequence = next_sequence(actor.agency_id, op.at.astimezone(TIMEZONE).date())
     code = dossier_code(actor.agency_code, op.at, sequence)
     start = {"dossier_code": code, "applicant": applicant, "group": group}
@@ -129,8 +130,8 @@ def open_dossier(
             "received_at": op.at,
             "received_by_id": actor.officer_id,
             "clock_started_at": clock_started_at,
-            "due_at": op.calendar.due_at(clock_started_at, budget),
-            "calendar_version": op.calendar.version,
+            "due_at": calendar.due_at(clock_started_at, budget),
+            "calendar_version": calendar.version,
             "updated_at": op.at,
             "group_id": group_id,
         }

@@ -26,7 +26,7 @@ from .errors import Forbidden, Invalid, NotFound, field_errors, not_found
 from .handoffs import group_context
 from .interlink import parts_of
 from .procedures import compiled, current_version, step_summaries
-from .runtime import Operation, commit, operation, runtime
+from .runtime import Operation, commit, operation
 from .transitions import Transition
 
 
@@ -68,7 +68,8 @@ def receive_group(
         )
     parts = _check_parts(group, chosen, versions, data)
 
-    clock_started_at = op.calendar.clock_start(op.at)
+    calendar = op.calendar_of(actor.agency_id)
+    clock_started_at = calendar.clock_start(op.at)
     sequence = next_sequence(actor.agency_id, op.at.astimezone(TIMEZONE).date())
     record = GroupDossier(
         code=dossier_code(actor.agency_code, op.at, sequence),
@@ -84,8 +85,8 @@ def receive_group(
         received_at=op.at,
         received_by_id=actor.officer_id,
         clock_started_at=clock_started_at,
-        due_at=op.calendar.due_at(clock_started_at, group.deadline_days(verification)),
-        calendar_version=op.calendar.version,
+        due_at=calendar.due_at(clock_started_at, group.deadline_days(verification)),
+        calendar_version=calendar.version,
         updated_at=op.at,
     )
     db.session.add(record)
@@ -276,7 +277,7 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
 def _outcome(group: GroupDossier) -> str | None:
     if group.finished_at is None:
         return None
-    return runtime().calendar.outcome(group.finished_at, group.due_at)
+    return operation().calendar_of(group.agency_id).outcome(group.finished_at, group.due_at)
 
 
 # Declaration schemas -----------------------------------------------------------------------

@@ -160,7 +160,8 @@ def _take_over(
             GroupPart.group_id == group.id, GroupPart.procedure_code == handoff.procedure_code
         )
     ).one()
-    due = op.calendar.due_at(op.calendar.clock_start(op.at), part.share_days)
+    calendar = op.calendar_of(agency.id)
+    due = calendar.due_at(calendar.clock_start(op.at), part.share_days)
     part.agency_id, part.dossier_id = agency.id, dossier_id
     if part.taken_over_at is None:
         part.taken_over_at, part.due_at = op.at, due
@@ -194,7 +195,8 @@ def _start_receiver(handoff: Handoff, group: GroupDossier, agency: Agency, op: O
         )
         instance.deliver(handoff.message, handoff.payload)
     lock_group(group.id)  # the order every group write takes: (dossier,) group
-    clock_started_at = op.calendar.clock_start(op.at)
+    calendar = op.calendar_of(agency.id)
+    clock_started_at = calendar.clock_start(op.at)
     dossier = insert_dossier(
         {
             "code": code,
@@ -209,8 +211,8 @@ def _start_receiver(handoff: Handoff, group: GroupDossier, agency: Agency, op: O
             "received_at": op.at,
             "received_by_id": None,
             "clock_started_at": clock_started_at,
-            "due_at": op.calendar.due_at(clock_started_at, _share(group, procedure.code)),
-            "calendar_version": op.calendar.version,
+            "due_at": calendar.due_at(clock_started_at, _share(group, procedure.code)),
+            "calendar_version": calendar.version,
             "updated_at": op.at,
             "group_id": group.id,
         }

@@ -81,7 +81,7 @@ def finish_part(part: GroupPart, status: int, op: Operation) -> None:
     due instant (early, on time, late: counted by session)."""
     part.status, part.finished_at = int(status), op.at
     if part.due_at is not None:
-        part.outcome = op.calendar.outcome(op.at, part.due_at)
+        part.outcome = op.calendar_of(part.agency_id).outcome(op.at, part.due_at)
 
 
 def procedure_of_process(process_id: str) -> Procedure | None:

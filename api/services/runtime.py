@@ -7,17 +7,20 @@ compiled procedures lives once per process, shared by every request and job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from datetime import time as clock_time
 from typing import Protocol
 
 from flask import Flask, current_app
+from sqlalchemy import select
 
-from engine import Collaboration, CompiledProcess, ProcessCache, WorkingCalendar
+from engine import Collaboration, CompiledProcess, OfficeHours, ProcessCache, WorkingCalendar
 from engine.calendar import now as calendar_now
 
-from ..store import db, forget_recorded_jobs, recorded_jobs
+from ..store import Agency, CalendarVersion, db, forget_recorded_jobs, recorded_jobs
 from .token_cache import TokenCache
 
 EXTENSION_KEY = "motcua"
@@ -72,21 +75,95 @@ class Runtime:
         # Fault injection points a crash test turned on (MOTCUA_FAILPOINTS); empty otherwise.
         self.failpoints: frozenset[str] = frozenset()
         self.tokens = TokenCache(token_cache_seconds)
-        self.calendar = WorkingCalendar()
+        # The calendars in force (override calendar, agencies' office hours), read from the
+        # database at most every `calendar_refresh` seconds (0: every operation).
+        self.calendar_refresh = 0.0
+        self._book: CalendarBook | None = None
+        self._book_read = 0.0
+        self._calendars: dict[tuple, WorkingCalendar] = {}
         self.processes = ProcessCache()
         # procedure version id → compiled process; versions are immutable once deployed.
         self.versions: dict[int, CompiledProcess] = {}
         # procedure version id → the handoff routes of the diagram it was deployed from.
         self.collaborations: dict[int, Collaboration] = {}
 
+    def calendars(self) -> CalendarBook:
+        """Returns the calendars in force, read again once `calendar_refresh` has passed."""
+        stale = time.monotonic() - self._book_read >= self.calendar_refresh
+        if self._book is None or stale:
+            self._book = self._read_calendars()
+            self._book_read = time.monotonic()
+        return self._book
+
+    def forget_calendars(self) -> None:
+        """Makes the next operation read the calendars again (after this process changed them)."""
+        self._book = None
+
+    def _read_calendars(self) -> CalendarBook:
+        latest = db.session.execute(
+            select(CalendarVersion.id, CalendarVersion.days_off, CalendarVersion.working_days)
+            .order_by(CalendarVersion.id.desc())
+            .limit(1)
+        ).one_or_none()
+        days_off = tuple(sorted(latest.days_off)) if latest else ()
+        working_days = tuple(sorted(latest.working_days)) if latest else ()
+        hours = db.session.execute(
+            select(Agency.id, Agency.office_hours).where(Agency.office_hours.is_not(None))
+        ).all()
+        base = self._calendar(days_off, working_days, None)
+        by_agency = {
+            agency_id: self._calendar(days_off, working_days, office_hours_of(value))
+            for agency_id, value in hours
+            if value is not None  # a JSON null stored by older code
+        }
+        return CalendarBook(latest.id if latest else None, base, by_agency)
+
+    def _calendar(self, days_off, working_days, hours: OfficeHours | None) -> WorkingCalendar:
+        key = (days_off, working_days, hours)
+        if key not in self._calendars:  # keeps each calendar's holiday tables warm
+            self._calendars[key] = WorkingCalendar(
+                office_hours=hours, extra_holidays=days_off, extra_workdays=working_days
+            )
+        return self._calendars[key]
+
+
+@dataclass(frozen=True)
+class CalendarBook:
+    """The calendars in force: the override calendar (its version row, None before any
+    override) and each agency's, when its office hours are its own."""
+
+    version_id: int | None
+    base: WorkingCalendar
+    by_agency: Mapping[int, WorkingCalendar]
+
+    def of(self, agency_id: int | None) -> WorkingCalendar:
+        return self.by_agency.get(agency_id, self.base) if agency_id is not None else self.base
+
+
+def office_hours_of(value: Mapping) -> OfficeHours:
+    """Returns the OfficeHours a stored {"sessions": [[start, end], ...], "cutoff"} gives."""
+    return OfficeHours(
+        sessions=tuple(
+            (clock_time.fromisoformat(start), clock_time.fromisoformat(end))
+            for start, end in value["sessions"]
+        ),
+        cutoff=clock_time.fromisoformat(value["cutoff"]),
+    )
+
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation's instant and calendar: read once, then passed down, so every row and
-    due date an operation writes agrees on when it happened and which calendar counted."""
+    """One operation's instant and calendars: read once, then passed down, so every row and
+    due date an operation writes agrees on when it happened and which calendar counted.
+    `calendar` is the national one (default office hours); `calendar_of(agency)` the one an
+    agency's due dates are counted on (its own office hours, when it has them)."""
 
     at: datetime
     calendar: WorkingCalendar
+    book: CalendarBook | None = None
+
+    def calendar_of(self, agency_id: int | None) -> WorkingCalendar:
+        return self.book.of(agency_id) if self.book is not None else self.calendar
 
 
 def init_runtime(app: Flask) -> Runtime:
@@ -97,6 +174,7 @@ def init_runtime(app: Flask) -> Runtime:
         lease=timedelta(seconds=app.config["MOTCUA_JOB_LEASE_SECONDS"]),
     )
     runtime.failpoints = frozenset(app.config.get("MOTCUA_FAILPOINTS", ()))
+    runtime.calendar_refresh = app.config["MOTCUA_CALENDAR_REFRESH_SECONDS"]
     app.extensions[EXTENSION_KEY] = runtime
     return runtime
 
@@ -110,7 +188,8 @@ def operation() -> Operation:
     """Returns the clock's instant and the calendar, for one operation (call it once, after
     the operation holds its locks: its events then never precede what they waited for)."""
     current = runtime()
-    return Operation(at=current.clock(), calendar=current.calendar)
+    book = current.calendars()
+    return Operation(at=current.clock(), calendar=book.base, book=book)
 
 
 def commit() -> None:

@@ -146,7 +146,7 @@ def apply(
         before,
         action=act.action,
         at=op.at,
-        calendar=op.calendar,
+        calendar=op.calendar_of(dossier.agency_id),
         completed=act.completed,
         completed_step=act.completed_step,
         detail=act.detail,

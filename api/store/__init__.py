@@ -22,6 +22,7 @@ from .faults import DatabaseFault, classify_fault
 from .models import (
     Agency,
     ApiToken,
+    CalendarVersion,
     CallbackNonce,
     Dossier,
     DossierSequence,
@@ -53,6 +54,7 @@ __all__ = [
     "MIGRATIONS_DIR",
     "TASK_COLUMNS",
     "Agency",
+    "CalendarVersion",
     "CallbackNonce",
     "GroupDossier",
     "GroupPart",

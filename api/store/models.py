@@ -50,6 +50,9 @@ class Agency(db.Model):
     # hashed: it signs as well as verifies).
     external_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     shared_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Its office sessions and cut-off, when they differ from the national default:
+    # {"sessions": [["07:00", "11:00"], ["13:30", "17:30"]], "cutoff": "15:00"}.
+    office_hours: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     @property
@@ -361,3 +364,20 @@ class CallbackNonce(db.Model):
     signature: Mapped[str] = mapped_column(String(64), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class CalendarVersion(db.Model):
+    """One version of the override calendar: the days administrators declared off or worked
+    beyond the law's holidays. Each change writes a new version; the newest is in force, and
+    every due date records the calendar version that produced it."""
+
+    __tablename__ = "calendar_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(128))  # the calendar's own identifier
+    days_off: Mapped[list[str]] = mapped_column(JsonType)  # ISO dates
+    working_days: Mapped[list[str]] = mapped_column(JsonType)
+    reasons: Mapped[dict[str, str]] = mapped_column(JsonType)  # ISO date → why
+    change: Mapped[str] = mapped_column(String(600))  # what this version changed, in words
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
