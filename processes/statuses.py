@@ -80,6 +80,8 @@ class EventAction(StrEnum):
     TAKEN_OVER = "taken_over"
     MESSAGE_RECEIVED = "message_received"
     RESULT_REPORTED = "result_reported"
+    # Deadlines: the agency's apology and new appointment date.
+    APOLOGIZED = "apologized"
 
 
 class HandoffState(StrEnum):

@@ -4,13 +4,15 @@ dossiers (one submission, one code, one appointment; each agency's part)."""
 from __future__ import annotations
 
 from flask import jsonify
+from marshmallow import Schema, fields
 
 from processes import GROUPS
 
 from ..auth import current_actor, login_required
 from ..body import Blueprint
 from ..schemas.dossiers import DossierSchema, GroupDossierSchema, SubmitDossierSchema
-from ..services import Invalid, NotFound, describe_dossier, receive_dossier
+from ..services import Invalid, NotFound, commit, describe_dossier, receive_dossier
+from ..services.apologies import apologize
 from ..services.groups import describe_group, receive_group
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers", description="Hồ sơ")
@@ -69,3 +71,21 @@ def show_dossier(code):
     except NotFound:
         group = describe_group(actor, code)
         return jsonify(GroupDossierSchema().dump(group))
+
+
+class ApologySchema(Schema):
+    reason = fields.String(required=True, metadata={"description": "why it will be late"})
+    new_appointment = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+
+
+@blp.route("/<string:code>/apology", methods=["POST"])
+@login_required
+@blp.arguments(ApologySchema)
+@blp.response(200, DossierSchema)
+def apology(body, code):
+    """A leader's apology and new appointment date: no later than 1 working day before the
+    due date, at most once; the first appointment stays shown (`original_due_at`)."""
+    actor = current_actor()
+    apologize(actor, code, reason=body["reason"], new_date=body["new_appointment"])
+    commit()
+    return describe_dossier(actor, code)

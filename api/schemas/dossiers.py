@@ -39,6 +39,12 @@ class SubmitDossierSchema(Schema):
     )
 
 
+class DossierTaskSchema(TaskSummarySchema):
+    outcome = fields.String(
+        allow_none=True, metadata={"description": "once completed: early, on_time or late"}
+    )
+
+
 class EventSchema(Schema):
     at = LocalDateTime()
     action = fields.String()
@@ -69,7 +75,23 @@ class DossierSchema(Schema):
     appointment_date = fields.Function(lambda d: d.due_at.astimezone(TIMEZONE).date().isoformat())
     calendar_version = fields.String()
     finished_at = LocalDateTime(allow_none=True)
-    tasks = fields.List(fields.Nested(TaskSummarySchema))
+    outcome = fields.String(
+        allow_none=True, metadata={"description": "once finished: early, on_time or late"}
+    )
+    original_due_at = LocalDateTime(
+        allow_none=True, metadata={"description": "the first appointment, if an apology moved it"}
+    )
+    apology = fields.Function(
+        lambda d: (
+            {
+                "at": LocalDateTime()._serialize(d.apology_at, None, None),
+                "reason": d.apology_reason,
+            }
+            if d.apology_at
+            else None
+        )
+    )
+    tasks = fields.List(fields.Nested(DossierTaskSchema))
     timeline = fields.List(fields.Nested(EventSchema))
 
 

@@ -18,6 +18,7 @@ from processes import (
     DossierStatus,
     EventAction,
     Procedure,
+    TaskState,
     dossier_code,
 )
 
@@ -159,10 +160,21 @@ def get_dossier(actor: Actor, code: str) -> Dossier:
 
 def describe_dossier(actor: Actor, code: str, at: datetime | None = None) -> Dossier:
     """Returns a dossier of the actor's agency with its `tasks` (oldest first, each saying
-    whether it is overdue at `at`: the operation's instant, or now) and its `timeline`."""
+    whether it is overdue at `at`: the operation's instant, or now, and, once completed, its
+    outcome), its `timeline` and, once finished, its `outcome` (early, on time, late)."""
     dossier = get_dossier(actor, code)
-    at = at or operation().at
-    dossier.tasks = [task_summary(task, at) for task in dossier_tasks(dossier)]
+    op = operation()
+    at = at or op.at
+    calendar = op.calendar_of(dossier.agency_id)
+    dossier.tasks = []
+    for task in dossier_tasks(dossier):
+        summary = task_summary(task, at)
+        done = task.completed_at if task.state == TaskState.COMPLETED.value else None
+        summary["outcome"] = calendar.outcome(done, task.due_at) if done else None
+        dossier.tasks.append(summary)
+    dossier.outcome = (
+        calendar.outcome(dossier.finished_at, dossier.due_at) if dossier.finished_at else None
+    )
     dossier.group_code = (
         db.session.scalar(select(GroupDossier.code).where(GroupDossier.id == dossier.group_id))
         if dossier.group_id

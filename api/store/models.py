@@ -219,6 +219,11 @@ class Dossier(db.Model):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("group_dossiers.id"), nullable=True, index=True
     )
+    # An apology moved the appointment (at most once): the first appointment, kept and shown.
+    original_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    apology_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    apology_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    apology_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
     # The earliest due date among open tasks: reminders and timers sweep on this column.
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
