@@ -63,6 +63,9 @@ class Procedure:
     # The form of the part of a group's declaration that concerns this procedure, when it
     # follows another agency's in a group (the citizen declares it once, at the first agency).
     group_part_form: str | None = None
+    # Working days the applicant has to bring a supplement asked during processing; then the
+    # dossier is stopped (status 8). Seven for the interlinked groups' procedures.
+    supplement_days: Decimal = Decimal(7)
 
     @property
     def bpmn_path(self) -> Path:

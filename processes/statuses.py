@@ -82,6 +82,9 @@ class EventAction(StrEnum):
     RESULT_REPORTED = "result_reported"
     # Deadlines: the agency's apology and new appointment date.
     APOLOGIZED = "apologized"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    SUPPLEMENT_RECEIVED = "supplement_received"
+    STOPPED = "stopped"
 
 
 class HandoffState(StrEnum):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..services.handoffs import deliver_handoff, handoff_failed
 from ..services.interlink import DELIVER_HANDOFF
+from ..services.supplements import STOP_UNSUPPLEMENTED, stop_unsupplemented
 from .runner import register
 
 register(DELIVER_HANDOFF, on_failure=handoff_failed)(deliver_handoff)
+register(STOP_UNSUPPLEMENTED)(stop_unsupplemented)

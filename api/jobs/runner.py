@@ -25,6 +25,7 @@ from flask import Flask
 
 from ..services import commit, operation, rollback, runtime
 from ..services.runtime import failpoint
+from ..services.supplements import due_supplement_stops
 from ..store import add_job, db, due_jobs, finish_job, record_failure, take_job
 
 log = logging.getLogger("motcua.jobs")
@@ -130,11 +131,15 @@ def _record_failure(job_id: int, name: str, args: list, exc: Exception) -> str:
 
 
 def relay_due(app: Flask) -> int:
-    """Hands the queue every pending job that is due and that no queue took within the lease
-    (retries after their backoff, jobs a lost queue dropped); returns how many."""
+    """Turns deadlines that ran out into jobs (a supplement's window), then hands the queue
+    every pending job that is due and that no queue took within the lease (retries after
+    their backoff, jobs a lost queue dropped); returns how many it handed over (the new
+    jobs go to the queue with the commit)."""
     with app.app_context():
         try:
-            ids = due_jobs(operation().at, runtime().jobs.lease)
+            op = operation()
+            due_supplement_stops(op)  # deadlines that ran out become jobs, in this commit
+            ids = due_jobs(op.at, runtime().jobs.lease)
             commit()
         except Exception as exc:
             # The database is out of reach (or not migrated yet): say so once per round,

@@ -14,6 +14,7 @@ from ..schemas.dossiers import DossierSchema, GroupDossierSchema, SubmitDossierS
 from ..services import Invalid, NotFound, commit, describe_dossier, receive_dossier
 from ..services.apologies import apologize
 from ..services.groups import describe_group, receive_group
+from ..services.supplements import receive_supplement, request_supplement
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers", description="Hồ sơ")
 
@@ -87,5 +88,53 @@ def apology(body, code):
     due date, at most once; the first appointment stays shown (`original_due_at`)."""
     actor = current_actor()
     apologize(actor, code, reason=body["reason"], new_date=body["new_appointment"])
+    commit()
+    return describe_dossier(actor, code)
+
+
+class SupplementRequestSchema(Schema):
+    missing = fields.List(
+        fields.String(), required=True, metadata={"description": "every missing item, at once"}
+    )
+    reason = fields.String(required=True)
+    override_reason = fields.String(
+        metadata={"description": "a leader's reason to ask a second time (counts as late)"}
+    )
+
+
+class SupplementSchema(Schema):
+    received = fields.List(fields.String(), required=True)
+    note = fields.String(load_default="")
+
+
+@blp.route("/<string:code>/supplement-request", methods=["POST"])
+@login_required
+@blp.arguments(SupplementRequestSchema)
+@blp.response(200, DossierSchema)
+def supplement_request(body, code):
+    """Ask the applicant for a supplement during processing, listing every missing item: the
+    dossier waits in status 5 and its clock pauses. Once per dossier; a second time only by
+    a leader with `override_reason`, and the dossier then counts as late."""
+    actor = current_actor()
+    request_supplement(
+        actor,
+        code,
+        missing=body["missing"],
+        reason=body["reason"],
+        override_reason=body.get("override_reason"),
+    )
+    commit()
+    return describe_dossier(actor, code)
+
+
+@blp.route("/<string:code>/supplement", methods=["POST"])
+@login_required
+@blp.arguments(SupplementSchema)
+@blp.response(200, DossierSchema)
+def supplement(body, code):
+    """Reception records the supplement: the clock resumes, and the office time waited is
+    taken out of the appointment and of every open step's due date."""
+    actor = current_actor()
+    receive_supplement(actor, code, received=body["received"], note=body["note"])
     commit()
     return describe_dossier(actor, code)

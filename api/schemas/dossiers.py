@@ -78,6 +78,22 @@ class DossierSchema(Schema):
     outcome = fields.String(
         allow_none=True, metadata={"description": "once finished: early, on_time or late"}
     )
+    supplement = fields.Function(
+        lambda d: (
+            {
+                "awaited_since": LocalDateTime()._serialize(d.paused_at, None, None),
+                "window_ends": LocalDateTime()._serialize(d.supplement_due_at, None, None),
+            }
+            if d.paused_at
+            else None
+        ),
+        metadata={"description": "a supplement awaited: since when, until when"},
+    )
+    supplement_requests = fields.Integer(metadata={"description": "asked during processing"})
+    paused_office_seconds = fields.Integer(attribute="paused_seconds")
+    counts_late = fields.Boolean(
+        metadata={"description": "a leader overrode the one-supplement rule: late whatever"}
+    )
     original_due_at = LocalDateTime(
         allow_none=True, metadata={"description": "the first appointment, if an apology moved it"}
     )

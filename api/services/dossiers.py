@@ -172,9 +172,11 @@ def describe_dossier(actor: Actor, code: str, at: datetime | None = None) -> Dos
         done = task.completed_at if task.state == TaskState.COMPLETED.value else None
         summary["outcome"] = calendar.outcome(done, task.due_at) if done else None
         dossier.tasks.append(summary)
-    dossier.outcome = (
-        calendar.outcome(dossier.finished_at, dossier.due_at) if dossier.finished_at else None
-    )
+    dossier.outcome = None
+    if dossier.finished_at is not None:
+        # More than one supplement asked during processing counts as late, whatever the dates.
+        late = dossier.counts_late
+        dossier.outcome = "late" if late else calendar.outcome(dossier.finished_at, dossier.due_at)
     dossier.group_code = (
         db.session.scalar(select(GroupDossier.code).where(GroupDossier.id == dossier.group_id))
         if dossier.group_id

@@ -185,6 +185,8 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any]) -> Completio
         raise Conflict(f"the task is already {task.state}")
     if task.state != TaskState.CLAIMED.value or task.assignee_id != actor.officer_id:
         raise Conflict("claim the task before completing it")
+    if dossier.paused_at is not None:
+        raise Conflict("the dossier awaits a supplement from the applicant: no step until it comes")
     op = operation()
     with acting():
         instance = restore(dossier)

@@ -58,6 +58,7 @@ class Act:
     completed: str | None = None  # the task id the act completed
     completed_step: str | None = None
     submitted: dict[str, Any] | None = None  # the answers that completed it
+    rescheduled: dict[str, datetime] | None = None  # open tasks' new due dates, if any moved
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -157,6 +158,8 @@ def apply(
         at=op.at,
         by=Writer(actor.officer_id, actor.agency_id),
         submitted=act.submitted,
+        rescheduled=act.rescheduled,
+        calendar_version=op.calendar_of(dossier.agency_id).version,
     )
     if opened is None:
         rollback()

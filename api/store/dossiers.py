@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
@@ -126,6 +126,8 @@ def write_transition(
     at: datetime,
     by: Writer,
     submitted: dict[str, Any] | None = None,
+    rescheduled: dict[str, datetime] | None = None,
+    calendar_version: str | None = None,
 ) -> list[dict[str, Any]] | None:
     """Returns the task rows the plan opened, once written; None when the dossier's version
     moved or the completed task is no longer held by its completer (the caller rolls back)."""
@@ -174,6 +176,16 @@ def write_transition(
     )
     if not writer().apply(write):
         return None
+    if rescheduled:  # open tasks whose due date moved (a supplement's pause taken out)
+        connection().execute(
+            TASKS.update()
+            .where(TASKS.c.id == bindparam("p_id"))
+            .values(due_at=bindparam("p_due"), calendar_version=bindparam("p_version")),
+            [
+                {"p_id": task_id, "p_due": due, "p_version": calendar_version}
+                for task_id, due in rescheduled.items()
+            ],
+        )
     dossier.status, dossier.version = plan.status_after, dossier.version + 1
     return write.opened
 

@@ -219,6 +219,19 @@ class Dossier(db.Model):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("group_dossiers.id"), nullable=True, index=True
     )
+    # A supplement awaited during processing: since when, until when the citizen may bring
+    # it (then the dossier is stopped), and the status to go back to.
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    supplement_due_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, nullable=True, index=True
+    )
+    status_before_pause: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    # Supplements requested during processing (the law allows one), the office time spent
+    # waiting for them (left out of the dossier's time), and whether a leader's override of
+    # the one-request rule makes the dossier count as late whatever its dates.
+    supplement_requests: Mapped[int] = mapped_column(SmallInteger, default=0)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    counts_late: Mapped[bool] = mapped_column(Boolean, default=False)
     # An apology moved the appointment (at most once): the first appointment, kept and shown.
     original_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     apology_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -46,6 +46,7 @@ class DossierRef:
     workflow_state: str
     spiff_version: str
     group_id: int | None = None
+    paused_at: datetime | None = None  # awaiting a supplement since (no step may be done)
 
 
 # The dossier columns a lock reads, beside the task's, as `d__<name>`.
