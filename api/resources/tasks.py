@@ -41,6 +41,7 @@ def list_tasks(args):
             mine_only=args.get("assignee") == "me",
             procedure=args.get("procedure"),
             overdue=args.get("overdue"),
+            due_soon=args.get("due_soon"),
             limit=limit,
             after=args.get("cursor"),
         ),

@@ -28,6 +28,11 @@ class InboxArgsSchema(Schema):
     )
     procedure = fields.String(metadata={"description": "a procedure code, e.g. 1.001193"})
     overdue = fields.Boolean(metadata={"description": "true: past due; false: not yet due"})
+    due_soon = fields.Boolean(
+        metadata={
+            "description": "true: not yet due, but due within a working day; false: the others"
+        }
+    )
     limit = fields.Integer(
         validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
         metadata={"description": "page size (default: the server's MOTCUA_INBOX_PAGE_SIZE, 50)"},
@@ -51,6 +56,9 @@ class TaskSummarySchema(Schema):
     completed_at = LocalDateTime(allow_none=True)
     due_at = LocalDateTime()
     overdue = fields.Boolean(metadata={"description": "open and past its due date"})
+    due_soon = fields.Boolean(
+        metadata={"description": "open, not yet due, due within a working day of office time"}
+    )
 
 
 class InboxSchema(Schema):

@@ -36,7 +36,7 @@ from .actor import Actor
 from .errors import Forbidden, Invalid, field_errors, not_found
 from .procedures import compiled, current_version
 from .runtime import Operation, commit, operation
-from .tasks import task_summary
+from .tasks import DUE_SOON_DAYS, is_due_soon, task_summary
 from .transitions import Act, Transition, acting, apply
 
 
@@ -166,9 +166,11 @@ def describe_dossier(actor: Actor, code: str, at: datetime | None = None) -> Dos
     op = operation()
     at = at or op.at
     calendar = op.calendar_of(dossier.agency_id)
+    until = calendar.due_at(at, DUE_SOON_DAYS)
     dossier.tasks = []
     for task in dossier_tasks(dossier):
         summary = task_summary(task, at)
+        summary["due_soon"] = is_due_soon(summary, at, until)
         done = task.completed_at if task.state == TaskState.COMPLETED.value else None
         summary["outcome"] = calendar.outcome(done, task.due_at) if done else None
         dossier.tasks.append(summary)

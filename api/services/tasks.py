@@ -42,6 +42,7 @@ class InboxQuery:
     mine_only: bool = False
     procedure: str | None = None
     overdue: bool | None = None
+    due_soon: bool | None = None
     limit: int = 50
     after: tuple[datetime, str] | None = None  # the (due time, id) of a decoded cursor
 
@@ -57,13 +58,30 @@ def is_overdue(task: dict[str, Any], at: datetime) -> bool:
     return task["state"] in OPEN_TASK_STATES and task["due_at"] < at
 
 
+# "Due soon": not yet due, and due within this much office time (a working day): the tasks
+# an officer should take before they turn overdue.
+DUE_SOON_DAYS = 1
+
+
+def soon_until(op, agency_id: int) -> datetime:
+    """Returns the instant before which a task not yet due is due soon, for an agency."""
+    calendar = op.calendar_of(agency_id)
+    return calendar.due_at(op.at, DUE_SOON_DAYS)
+
+
+def is_due_soon(task: dict[str, Any], at: datetime, until: datetime) -> bool:
+    """Returns True when an open task is not yet due at `at` but is due before `until`."""
+    return task["state"] in OPEN_TASK_STATES and at <= task["due_at"] < until
+
+
 def inbox(actor: Actor, query: InboxQuery) -> InboxPage:
     """Returns open tasks of the actor's agency and roles, unclaimed or held by the actor,
     by due date then id, one keyset page at a time (no OFFSET: page 500 costs what page 1
     does); each item says whether it is overdue."""
     if not actor.roles:
         return InboxPage([], None)
-    at = operation().at
+    op = operation()
+    at, until = op.at, soon_until(op, actor.agency_id)
     statement = select(*_SUMMARY).where(
         Task.agency_id == actor.agency_id,
         Task.state.in_(OPEN_TASK_STATES),
@@ -83,6 +101,10 @@ def inbox(actor: Actor, query: InboxQuery) -> InboxPage:
         statement = statement.where(Task.due_at < at)
     elif query.overdue is False:
         statement = statement.where(Task.due_at >= at)
+    if query.due_soon is True:
+        statement = statement.where(Task.due_at >= at, Task.due_at < until)
+    elif query.due_soon is False:
+        statement = statement.where(or_(Task.due_at < at, Task.due_at >= until))
     if query.after:
         due_at, task_id = query.after
         after = tuple_(literal(due_at, UtcDateTime()), literal(task_id))
@@ -93,6 +115,7 @@ def inbox(actor: Actor, query: InboxQuery) -> InboxPage:
     rows = rows[: query.limit]
     for row in rows:
         row["overdue"] = is_overdue(row, at)
+        row["due_soon"] = is_due_soon(row, at, until)
     return InboxPage(rows, encode_cursor(rows[-1]) if more else None)
 
 
