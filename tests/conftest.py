@@ -30,6 +30,7 @@ from tests.groups import GROUP_AGENCIES, GROUP_ROLES
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _reachable_postgres() -> str | None:
@@ -46,16 +47,34 @@ def _reachable_postgres() -> str | None:
         return None
 
 
+def _reachable_redis() -> str | None:
+    from redis import Redis
+
+    try:
+        return REDIS_URL if Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping() else None
+    except Exception:  # any failure to connect means "not here"
+        return None
+
+
 def pytest_configure(config):
     config.postgres_url = _reachable_postgres()
     if config.postgres_url is None and REQUIRE_SERVICES:
         pytest.exit(
             f"PostgreSQL is required (REQUIRE_SERVICES=1) but {POSTGRES_URL} is unreachable", 1
         )
+    config.redis_url = _reachable_redis()
+    if config.redis_url is None and REQUIRE_SERVICES:
+        pytest.exit(f"Redis is required (REQUIRE_SERVICES=1) but {REDIS_URL} is unreachable", 1)
 
 
 def pytest_collection_modifyitems(config, items):
-    # Locally, without PostgreSQL, its half of the suite is reported as skipped; CI never gets here.
+    # Locally, without a service, the tests that need it are reported as skipped; CI (with
+    # REQUIRE_SERVICES=1) never gets here: it stopped in pytest_configure.
+    if config.redis_url is None:
+        reason = f"Redis at {REDIS_URL} is not reachable (CI sets REQUIRE_SERVICES=1 and fails)"
+        for item in items:
+            if item.get_closest_marker("redis"):
+                item.add_marker(pytest.mark.skipif(True, reason=reason))
     if config.postgres_url is not None:
         return
     reason = f"PostgreSQL at {POSTGRES_URL} is not reachable (CI sets REQUIRE_SERVICES=1 and fails)"

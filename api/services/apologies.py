@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-
 from processes import LEADER_ROLE, EventAction
 
-from ..store import Dossier, db, log_event
+from ..store import Dossier, log_event
 from .actor import Actor
-from .errors import Conflict, Forbidden, Invalid, not_found
+from .dossiers import lock_dossier
+from .errors import Conflict, Forbidden, Invalid
 from .runtime import operation
 
 MAX_REASON = 2000
@@ -33,14 +32,7 @@ def apologize(actor: Actor, code: str, *, reason: object, new_date: object) -> D
         raise Invalid(
             "say why the dossier will be late", {"reason": [f"1 to {MAX_REASON} characters"]}
         )
-    dossier = db.session.scalars(
-        select(Dossier)
-        .where(Dossier.code == code, Dossier.agency_id == actor.agency_id)
-        .with_for_update(of=Dossier)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if dossier is None:
-        raise not_found("dossier")
+    dossier = lock_dossier(actor, code)
     op = operation()
     calendar = op.calendar_of(dossier.agency_id)
     if dossier.finished_at is not None:

@@ -148,6 +148,20 @@ def open_dossier(
     return apply(dossier, Before(status=None), instance, act, op=op, actor=actor)
 
 
+def lock_dossier(actor: Actor, code: str) -> Dossier:
+    """Returns a dossier of the actor's agency, its row locked until the transaction ends
+    and read again once the lock is granted (NotFound for any other, whether it exists)."""
+    dossier = db.session.scalars(
+        select(Dossier)
+        .where(Dossier.code == code, Dossier.agency_id == actor.agency_id)
+        .with_for_update(of=Dossier)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if dossier is None:
+        raise not_found("dossier")
+    return dossier
+
+
 def get_dossier(actor: Actor, code: str) -> Dossier:
     """Returns a dossier of the actor's agency (NotFound for any other, whether it exists)."""
     dossier = db.session.scalars(

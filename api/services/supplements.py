@@ -26,7 +26,8 @@ from processes import CATALOGUE, LEADER_ROLE, DossierStatus, EventAction, TaskSt
 from ..store import Dossier, GroupPart, Task, add_job, db, log_event
 from ..store.writes import DOSSIER_LOCK_COLUMNS, DossierRef
 from .actor import Actor
-from .errors import Conflict, Forbidden, Invalid, not_found
+from .dossiers import lock_dossier
+from .errors import Conflict, Forbidden, Invalid
 from .interlink import finish_part, lock_group, settle_group
 from .runtime import Operation, operation, runtime
 from .transitions import Act, acting, apply, restore, standing
@@ -51,7 +52,7 @@ def request_supplement(
     items = _texts(missing, "missing")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_TEXT:
         raise Invalid("say why", {"reason": [f"1 to {MAX_TEXT} characters"]})
-    dossier = _lock(actor, code)
+    dossier = lock_dossier(actor, code)
     op = operation()
     _check_running(dossier)
     if dossier.paused_at is not None:
@@ -109,7 +110,7 @@ def receive_supplement(actor: Actor, code: str, *, received: Any, note: Any = ""
     items = _texts(received, "received")
     if not isinstance(note, str) or len(note) > MAX_TEXT:
         raise Invalid("note too long", {"note": [f"at most {MAX_TEXT} characters"]})
-    row = _lock(actor, code)
+    row = lock_dossier(actor, code)
     _check_running(row)
     if row.paused_at is None:
         raise Conflict("no supplement is awaited")
@@ -233,18 +234,6 @@ def _follow_group(dossier: Dossier, op: Operation, finished: bool = False) -> No
     if finished:
         finish_part(part, dossier.status, op)
     settle_group(group, op.at)
-
-
-def _lock(actor: Actor, code: str) -> Dossier:
-    dossier = db.session.scalars(
-        select(Dossier)
-        .where(Dossier.code == code, Dossier.agency_id == actor.agency_id)
-        .with_for_update(of=Dossier)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if dossier is None:
-        raise not_found("dossier")
-    return dossier
 
 
 def _ref(dossier: Dossier) -> DossierRef:

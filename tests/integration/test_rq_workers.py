@@ -26,15 +26,15 @@ from api.jobs.worker import RedisQueue
 from api.services import runtime
 from api.store import Dossier, Handoff, OutboxJob, db
 from engine.calendar import now as calendar_now
-from tests.conftest import REQUIRE_SERVICES, birth_declaration
+from tests.conftest import birth_declaration
 from tests.groups import birth_group_submission, work_dossier
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 MOTCUA = Path(sys.executable).with_name("motcua")
 LEASE_SECONDS = 2
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.redis,
     pytest.mark.parametrize("backend", ["postgresql"]),
     pytest.mark.usefixtures("group_officers"),
 ]
@@ -48,12 +48,8 @@ def _redis_reachable(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def redis_url() -> str:
-    if not _redis_reachable(REDIS_URL):
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Redis is required (REQUIRE_SERVICES=1) but {REDIS_URL} is unreachable")
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable")
-    return REDIS_URL
+def redis_url(pytestconfig) -> str:
+    return pytestconfig.redis_url  # reachable: the `redis` mark skips (or CI fails) otherwise
 
 
 class Workers:
