@@ -21,7 +21,14 @@ from uuid import UUID
 from sqlalchemy import select, update
 
 from engine import Before
-from processes import CATALOGUE, LEADER_ROLE, DossierStatus, EventAction, TaskState
+from processes import (
+    CATALOGUE,
+    LEADER_ROLE,
+    RECEPTION_ROLE,
+    DossierStatus,
+    EventAction,
+    TaskState,
+)
 
 from ..store import Dossier, GroupPart, Task, add_job, db, log_event
 from ..store.writes import DOSSIER_LOCK_COLUMNS, DossierRef
@@ -33,7 +40,6 @@ from .runtime import Operation, operation, runtime
 from .transitions import Act, acting, apply, restore, standing
 
 PROCESSING_ROLES = frozenset({"tham_dinh", LEADER_ROLE})
-RECEPTION_ROLE = "tiep_nhan"
 MAX_ITEMS, MAX_TEXT = 50, 500
 STOP_UNSUPPLEMENTED = "stop_unsupplemented"  # the job (api/jobs/handlers.py)
 
