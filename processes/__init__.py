@@ -2,7 +2,6 @@
 
 from .catalogue import (
     CATALOGUE,
-    GROUP_OF_PROCESS,
     GROUPS,
     AgencyKind,
     DeadlineUnit,
@@ -22,14 +21,12 @@ from .statuses import (
     EventAction,
     HandoffState,
     JobState,
-    Outcome,
     TaskState,
 )
 
 __all__ = [
     "CATALOGUE",
     "GROUPS",
-    "GROUP_OF_PROCESS",
     "LEADER_ROLE",
     "OPEN_TASK_STATES",
     "OPERATOR_ROLE",
@@ -44,7 +41,6 @@ __all__ = [
     "GroupMember",
     "HandoffState",
     "JobState",
-    "Outcome",
     "LegalDeadline",
     "Procedure",
     "ProcedureSources",

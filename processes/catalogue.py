@@ -257,10 +257,6 @@ GROUPS: dict[str, Group] = {
         ),
     )
 }
-# Which group a procedure's process belongs to (each follow-on procedure is in one group).
-GROUP_OF_PROCESS: dict[str, Group] = {
-    CATALOGUE[m.code].process_id: g for g in GROUPS.values() for m in g.members
-}
 
 
 def read_sources(procedure: Procedure, forms_dir: Path = FORMS_DIR) -> ProcedureSources:

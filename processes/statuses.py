@@ -103,11 +103,3 @@ class JobState(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
-
-
-class Outcome(StrEnum):
-    """How a step, a dossier or an agency's part finished against its due date."""
-
-    EARLY = "early"  # trước hạn: finished on a date before the due date
-    ON_TIME = "on_time"  # đúng hạn: by the end of the office session holding the due instant
-    LATE = "late"  # quá hạn

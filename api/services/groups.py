@@ -215,7 +215,8 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
     if group is None:
         raise not_found("dossier")
     spec = GROUPS[group.group_code]
-    at = at or operation().at
+    op = operation()
+    at = at or op.at
     dossiers = {
         row.id: row.code
         for row in db.session.execute(
@@ -269,15 +270,13 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
         "appointment_date": group.due_at.astimezone(TIMEZONE).date().isoformat(),
         "calendar_version": group.calendar_version,
         "finished_at": group.finished_at,
-        "outcome": _outcome(group),
+        "outcome": (
+            op.calendar_of(group.agency_id).outcome(group.finished_at, group.due_at)
+            if group.finished_at
+            else None
+        ),
         "parts": parts,
     }
-
-
-def _outcome(group: GroupDossier) -> str | None:
-    if group.finished_at is None:
-        return None
-    return operation().calendar_of(group.agency_id).outcome(group.finished_at, group.due_at)
 
 
 # Declaration schemas -----------------------------------------------------------------------

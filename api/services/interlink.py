@@ -48,8 +48,8 @@ def follow(dossier: DossierRef, plan: TransitionPlan, op: Operation, officer_id:
     group = lock_group(dossier.group_id)
     chosen = set(group.procedures)
     routes = collaboration_of(dossier.procedure_version_id)
+    source = CATALOGUE[dossier.procedure_code].process_id
     for message in plan.messages:
-        source = CATALOGUE[dossier.procedure_code].process_id
         for target_process in routes.targets(source, message.name):
             target = procedure_of_process(target_process)
             if target is None or target.code not in chosen:

@@ -146,3 +146,34 @@ def test_the_console_changes_the_calendar_too(app, as_officer):
     assert late.json["due_at"] == "2026-03-02T17:30:00+07:00"
     assert runner.invoke(args=["calendar", "remove", "2026-03-04"]).exit_code == 0
     assert receive_group(as_officer)["due_at"] == "2026-03-05T09:00:00+07:00"
+
+
+def test_a_process_sees_its_own_change_at_once_and_another_s_after_its_refresh(app, as_officer):
+    from api.services import operation
+    from api.store import CalendarVersion, db
+    from engine import WorkingCalendar
+
+    current = app.extensions["motcua"]
+    current.calendar_refresh = 3600  # as in production: kept between operations
+    receive_group(as_officer)  # reads the calendars in force, and keeps them
+    assert add_day(as_officer, "2026-03-04").status_code == 201  # this process's own change
+    assert receive_group(as_officer)["due_at"] == "2026-03-06T09:00:00+07:00"
+
+    # Another process declares Thursday off too (a row of its own, without this process's
+    # services): this process counts on what it keeps until its refresh time has passed.
+    days_off = ["2026-03-04", "2026-03-05"]
+    with app.app_context():
+        db.session.add(
+            CalendarVersion(
+                version=WorkingCalendar(extra_holidays=days_off).version,
+                days_off=days_off,
+                working_days=[],
+                reasons={day: "x" for day in days_off},
+                change="2026-03-05 is a day off: x",
+                created_at=operation().at,
+            )
+        )
+        db.session.commit()
+    assert receive_group(as_officer)["due_at"] == "2026-03-06T09:00:00+07:00"
+    current._book_read -= 3600
+    assert receive_group(as_officer)["due_at"] == "2026-03-09T09:00:00+07:00"
