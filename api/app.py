@@ -20,7 +20,7 @@ from .cli import register_cli
 from .errors import register_error_handlers
 from .jobs import init_jobs
 from .logs import init_request_logging
-from .resources import calendar, dossiers, handoffs, health, procedures, tasks
+from .resources import calendar, dossiers, handoffs, health, notifications, procedures, tasks
 from .services import init_runtime
 from .store import MIGRATIONS_DIR, db, migrate
 
@@ -91,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         tasks.blp,
         handoffs.blp,
         calendar.blp,
+        notifications.blp,
         health.blp,
     ):
         api.register_blueprint(blueprint)

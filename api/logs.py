@@ -28,6 +28,9 @@ FIELDS = (
     "job_args",
     "element",
     "error",
+    "dossier",
+    "dossiers",
+    "fired",
 )
 # Matched whole (fullmatch): `$` would also accept the id followed by a newline, which
 # would then be written into the answer's header.

@@ -62,6 +62,18 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         ),
         # The rq queue's name on REDIS_URL (two platforms may share one Redis).
         "MOTCUA_QUEUE_NAME": environ.get("MOTCUA_QUEUE_NAME", "motcua"),
+        # Email for notifications (steps due soon or overdue); none is sent while the host is
+        # unset. STARTTLS upgrades a plain connection, SSL opens one in TLS (SMTPS); the port
+        # defaults to 465 with SSL, else 25. A login is tried when a user name is set.
+        "MOTCUA_SMTP_HOST": environ.get("MOTCUA_SMTP_HOST") or None,
+        "MOTCUA_SMTP_PORT": int(environ.get("MOTCUA_SMTP_PORT") or 0) or None,
+        "MOTCUA_SMTP_SENDER": environ.get("MOTCUA_SMTP_SENDER") or "motcua@localhost",
+        "MOTCUA_SMTP_USERNAME": environ.get("MOTCUA_SMTP_USERNAME") or None,
+        "MOTCUA_SMTP_PASSWORD": environ.get("MOTCUA_SMTP_PASSWORD") or None,
+        "MOTCUA_SMTP_STARTTLS": environ.get("MOTCUA_SMTP_STARTTLS", "").lower()
+        in ("1", "true", "yes", "on"),
+        "MOTCUA_SMTP_SSL": environ.get("MOTCUA_SMTP_SSL", "").lower() in ("1", "true", "yes", "on"),
+        "MOTCUA_SMTP_TIMEOUT_SECONDS": float(environ.get("MOTCUA_SMTP_TIMEOUT_SECONDS", "10")),
         # Fault injection for crash tests, never set in production: e.g.
         # "job.before_commit" or "job.after_commit" make a worker kill itself (SIGKILL) there.
         "MOTCUA_FAILPOINTS": frozenset(

@@ -24,6 +24,7 @@ from .forms import Form
 from .instance import Message, ProcessInstance, ReadyStep
 from .procedure import CompiledProcess, ProcessCache, Step, compile_process, content_hash
 from .serializer import WorkflowSerializer
+from .timers import TimerClock, TimerInvalid
 from .transitions import (
     Before,
     OpenedTask,
@@ -57,6 +58,8 @@ __all__ = [
     "Step",
     "TaskDataInvalid",
     "TaskNotReady",
+    "TimerClock",
+    "TimerInvalid",
     "TooManyInstances",
     "TransitionPlan",
     "UnsafeCodeError",

@@ -373,6 +373,18 @@ class WorkingCalendar:
             self._walk(self._next_office(self._local(resumed_at, "resumed_at")), remaining)
         )
 
+    @property
+    def day_length(self) -> timedelta:
+        """Returns the office time of one working day."""
+        return self._day_length
+
+    def after_office_time(self, start: datetime, office_time: timedelta) -> datetime:
+        """Returns the instant ``office_time`` of office time after ``start`` (``start``
+        itself, in local time, when it is not positive)."""
+        if office_time <= _ZERO:
+            return self._aware(self._local(start, "start"))
+        return self._aware(self._walk(self._next_office(self._local(start, "start")), office_time))
+
     def _walk(self, cursor: datetime, remaining: timedelta) -> datetime:
         """Returns the local instant ``remaining`` office time after ``cursor`` (an office
         instant), skipping closed hours and non-working days."""

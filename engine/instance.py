@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +29,7 @@ from .procedure import CompiledProcess, Step
 from .scripting import SCRIPT_ENGINE
 from .serializer import WorkflowSerializer
 from .task_data import check, check_step_data, check_workflow_data
+from .timers import DUE_VALUE, TimerClock, TimerInvalid, due_of, running_at, timer_definitions
 
 _SERIALIZER = WorkflowSerializer()
 # Where a task's due date lives in the workflow state (internal data is not inherited by the
@@ -60,19 +61,31 @@ class Message:
 class ProcessInstance:
     """One dossier's workflow, with the compiled procedure that gives its steps meaning."""
 
-    def __init__(self, process: CompiledProcess, workflow: BpmnWorkflow):
+    def __init__(
+        self, process: CompiledProcess, workflow: BpmnWorkflow, clock: TimerClock | None = None
+    ):
         self.process = process
         self.workflow = workflow
+        # The instant and calendar the workflow runs at: the timers it reaches count from
+        # them, and fire when it is past their due time (`fire_timers`).
+        self.clock = clock
 
     @classmethod
-    def start(cls, process: CompiledProcess, data: Mapping[str, Any]) -> ProcessInstance:
+    def start(
+        cls,
+        process: CompiledProcess,
+        data: Mapping[str, Any],
+        *,
+        clock: TimerClock | None = None,
+    ) -> ProcessInstance:
         """Returns a new instance with `data` as its initial task data, run to its first wait."""
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(_copy(data))
         check_workflow_data(workflow)
-        _run_engine(workflow)
-        return cls(process, workflow)
+        instance = cls(process, workflow, clock)
+        instance._run()
+        return instance
 
     def deliver(self, name: str, payload: Mapping[str, Any]) -> None:
         """Delivers a message to the catch event (a message start event included) waiting for
@@ -81,8 +94,9 @@ class ProcessInstance:
         for task in self.workflow.get_tasks(state=TaskState.WAITING, max_depth=_ALL_LEVELS):
             definition = getattr(task.task_spec, "event_definition", None)
             if isinstance(definition, MessageEventDefinition) and definition.name == name:
-                self.workflow.send_event(BpmnEvent(definition, payload=_copy(payload)))
-                _run_engine(self.workflow)
+                with running_at(self.clock):
+                    self.workflow.send_event(BpmnEvent(definition, payload=_copy(payload)))
+                self._run()
                 return
         raise NotAwaited(name)
 
@@ -117,12 +131,58 @@ class ProcessInstance:
         return messages
 
     @classmethod
-    def restore(cls, process: CompiledProcess, state: str, *, saved_spec=None) -> ProcessInstance:
+    def restore(
+        cls,
+        process: CompiledProcess,
+        state: str,
+        *,
+        saved_spec=None,
+        clock: TimerClock | None = None,
+    ) -> ProcessInstance:
         """Returns the instance a saved state (JSON text from `state()`) describes."""
         workflow = _SERIALIZER.load_state(
             state, process.spec, process.subprocess_specs, saved_spec=saved_spec
         )
-        return cls(process, workflow)
+        return cls(process, workflow, clock)
+
+    def fire_timers(self) -> list[str]:
+        """Fires the timers whose due time the clock has reached and runs the engine on;
+        returns the elements of the timers fired (none when nothing was due)."""
+        if self.clock is None:
+            raise TimerInvalid(self.process.process_id, "fired without the platform's clock")
+        waiting = self._waiting_timers()
+        if not any(due is not None and due <= self.clock.now for due in waiting.values()):
+            return []
+        with running_at(self.clock):
+            self.workflow.refresh_timers()
+        fired = [
+            _element(task)
+            for task in waiting
+            if task.state != TaskState.WAITING or task._get_internal_data("event_fired")
+        ]
+        self._run()
+        return fired
+
+    def move_timers(self, move: Callable[[datetime], datetime]) -> None:
+        """Gives each waiting timer the due time `move` returns for its own (a pause taken
+        out); it fires by the new one."""
+        for task, due in self._waiting_timers().items():
+            if due is not None:
+                task._set_internal_data(**{DUE_VALUE: move(due).astimezone(UTC).isoformat()})
+
+    def next_timer_at(self) -> datetime | None:
+        """Returns the earliest due time among the timers the workflow waits for."""
+        dues = [due for due in self._waiting_timers().values() if due is not None]
+        return min(dues) if dues else None
+
+    def _waiting_timers(self) -> dict:
+        if not self.process.has_timers:
+            return {}
+        return {
+            task: due_of(task)
+            for task in self.workflow.get_tasks(state=TaskState.WAITING, max_depth=_ALL_LEVELS)
+            if any(timer_definitions(getattr(task.task_spec, "event_definition", None)))
+        }
 
     def state(self) -> str:
         """Returns the instance state as JSON text, without the process spec."""
@@ -163,8 +223,9 @@ class ProcessInstance:
         self.process.form(step.form_key).validate(form_data)
         check_step_data(form_data, task)
         task.data.update(_copy(form_data))
-        task.run()
-        _run_engine(self.workflow)
+        with running_at(self.clock):
+            task.run()
+        self._run()
         return step
 
     @property
@@ -193,6 +254,10 @@ class ProcessInstance:
             return self.process.end_statuses[last.task_spec.name]
         statuses = [r.step.dossier_status for r in self.ready_steps() if r.step.dossier_status]
         return max(statuses) if statuses else None
+
+    def _run(self) -> None:
+        with running_at(self.clock):
+            _run_engine(self.workflow)
 
     def _ready_task(self, task_id: UUID):
         task = self.workflow.get_task_from_id(task_id)

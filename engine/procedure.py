@@ -36,18 +36,26 @@ from . import evaluator
 from .bpmn_xml import parse_bpmn_bytes
 from .errors import DiagramRejected, Finding, TooManyInstances
 from .forms import Form, check_schema
+from .timers import (
+    EXPECTED,
+    KIND_OF_TAG,
+    literal,
+    meant_literal,
+    platform_timer,
+    read_value,
+    timer_definitions,
+)
 
 BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 
 SPIFF_NS = {"spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 
 # Constructs SpiffWorkflow parses but does not run (a path through them silently ends), or
-# that this platform does not drive yet (nothing fires timers or re-checks conditions).
+# that this platform does not drive yet (nothing re-checks conditions).
 _UNSUPPORTED = {
     "bpmn:linkEventDefinition": "link events are not run by the engine",
     "bpmn:compensateEventDefinition": "compensation is not supported",
     "bpmn:complexGateway": "complex gateways are not supported",
-    "bpmn:timerEventDefinition": "timer events are not fired by the platform yet",
     "bpmn:conditionalEventDefinition": (
         "conditional events are not re-evaluated by the platform yet"
     ),
@@ -58,9 +66,6 @@ _CODE = (
     ("bpmn:conditionExpression", BPMN_NS, "eval"),
     ("bpmn:loopCardinality", BPMN_NS, "eval"),
     ("bpmn:completionCondition", BPMN_NS, "eval"),
-    ("bpmn:timeDuration", BPMN_NS, "eval"),
-    ("bpmn:timeDate", BPMN_NS, "eval"),
-    ("bpmn:timeCycle", BPMN_NS, "eval"),
     ("bpmn:condition", BPMN_NS, "eval"),
     ("bpmn:script", BPMN_NS, "exec"),
     ("spiffworkflow:preScript", SPIFF_NS, "exec"),
@@ -121,6 +126,7 @@ class CompiledProcess:
     start_message: str | None = None
     throws: frozenset[str] = frozenset()
     catches: frozenset[str] = frozenset()
+    has_timers: bool = False  # whether any event waits for a timer (fired by the platform)
 
     def form(self, key: str) -> Form:
         """Returns the compiled form with this key (KeyError when the procedure has none)."""
@@ -152,6 +158,8 @@ def compile_process(
     findings += _unsafe_code(root)
     findings += _oversized(root)
     findings += _loops_without_wait(root)
+    timer_findings, timer_expressions = _timers(root)
+    findings += timer_findings
     compiled_forms: dict[str, Form] = {}
     for key, schema in forms.items():
         problems = check_schema(key, schema, forms)
@@ -173,6 +181,7 @@ def compile_process(
 
     for task_spec in _all_task_specs(spec, subprocess_specs):
         _bound_instances(task_spec)
+    has_timers = _use_platform_timers(spec, subprocess_specs, timer_expressions)
 
     steps: dict[str, Step] = {}
     end_statuses: dict[str, DossierStatus] = {}
@@ -217,6 +226,7 @@ def compile_process(
         start_message=start_message,
         throws=frozenset(throws),
         catches=frozenset(catches),
+        has_timers=has_timers,
     )
 
 
@@ -287,6 +297,100 @@ def _code(root):
     for task in root.iterfind(".//bpmn:serviceTask", BPMN_NS):
         for node in task.iterfind(".//spiffworkflow:parameter", SPIFF_NS):
             yield task, node.get("value"), "eval"
+
+
+def _timers(root) -> tuple[list[Finding], dict[str, str]]:
+    """Returns findings for timers the platform cannot fire, and each timer's expression as
+    the engine will evaluate it, by element id: a literal (an ISO-8601 duration or date, or a
+    number of working days, quoted or not, as designers write them) becomes a quoted string;
+    anything else is an expression the restricted evaluator must accept."""
+    findings, expressions = [], {}
+    for node in root.iterfind(".//bpmn:timerEventDefinition", BPMN_NS):
+        owner = node.getparent()
+        where = _owner_id(owner)
+        if where in expressions:
+            findings.append(Finding(where, "an event may wait for one timer only"))
+            continue
+        if owner.tag == f"{{{BPMN_NS['bpmn']}}}startEvent" and not _in_event_subprocess(owner):
+            findings.append(
+                Finding(where, "a procedure starts when a dossier is received, not on a timer")
+            )
+            continue
+        if node.find("bpmn:timeCycle", BPMN_NS) is not None:
+            findings.append(
+                Finding(
+                    where,
+                    "repeating timers (timeCycle) are not fired: reminders are the "
+                    "platform's policies; use timeDuration or timeDate",
+                )
+            )
+            continue
+        times = [child for child in node if _local_name(child) in KIND_OF_TAG]
+        if len(times) != 1:
+            findings.append(Finding(where, "a timer needs exactly one timeDuration or timeDate"))
+            continue
+        kind = KIND_OF_TAG[_local_name(times[0])]
+        text = (times[0].text or "").strip()
+        if not text:
+            findings.append(Finding(where, f"the timer has no expression: write {EXPECTED[kind]}"))
+            continue
+        spelled = literal(text)
+        if spelled is not None:
+            if read_value(spelled).kind != kind:
+                tag = _local_name(times[0])
+                findings.append(Finding(where, f"{tag} {text!r}: write {EXPECTED[kind]}"))
+                continue
+            expressions[where] = repr(spelled)
+            continue
+        if meant_literal(text):
+            tag = _local_name(times[0])
+            findings.append(Finding(where, f"{tag} {text!r}: write {EXPECTED[kind]}"))
+            continue
+        try:
+            evaluator.check(text, mode="eval")
+        except evaluator.UnsafeCodeError as exc:
+            findings += [
+                Finding(where, f"{text!r} is not {EXPECTED[kind]}; as an expression: {problem}")
+                for problem in exc.findings
+            ]
+            continue
+        expressions[where] = text
+    return findings, expressions
+
+
+def _in_event_subprocess(node) -> bool:
+    parent = node.getparent()
+    return (
+        parent is not None
+        and _local_name(parent) == "subProcess"
+        and parent.get("triggeredByEvent") == "true"
+    )
+
+
+def _local_name(node) -> str:
+    return etree.QName(node).localname if isinstance(node.tag, str) else ""
+
+
+def _use_platform_timers(spec, subprocess_specs, expressions: Mapping[str, str]) -> bool:
+    """Puts the platform's timers in place of SpiffWorkflow's (which fire by the server's
+    clock, in calendar time); returns whether the process has any."""
+    found = False
+    for task_spec in _all_task_specs(spec, subprocess_specs):
+        definition = getattr(task_spec, "event_definition", None)
+        timers = list(timer_definitions(definition))
+        if not timers:
+            continue
+        found = True
+        element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+        if element not in expressions:
+            continue  # refused: its finding is reported with the others
+        replacement = platform_timer(timers[0], expressions[element])
+        if definition is timers[0]:
+            task_spec.event_definition = replacement
+        else:
+            inner = definition.event_definitions
+            inner[inner.index(timers[0])] = replacement
+    return found
 
 
 def _unsafe_code(root) -> list[Finding]:

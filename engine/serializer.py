@@ -26,6 +26,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnEventConverter,
     BpmnSubWorkflowConverter,
@@ -43,6 +46,7 @@ from SpiffWorkflow.task import Task
 
 from .errors import WorkflowStateError
 from .scripting import SCRIPT_ENGINE
+from .timers import WorkingDuration, WorkingTimeDate
 
 STATE_FORMAT = "motcua-state/1"
 # SpiffWorkflow's own serialization format version (of the installed library).
@@ -153,6 +157,9 @@ def _registry():
     config[BpmnSubWorkflow] = _SubWorkflowConverter
     config[Task] = _TaskConverter
     config[BpmnEvent] = _EventConverter
+    # The platform's timers (engine.timers) serialize like SpiffWorkflow's own.
+    config[WorkingTimeDate] = TimerConditionalEventDefinitionConverter
+    config[WorkingDuration] = TimerConditionalEventDefinitionConverter
     registry = BpmnWorkflowSerializer.configure(config, _Registry())
     # Task data may hold dates and decimals (form answers, fees); the library refuses both.
     registry.register(

@@ -83,6 +83,9 @@ class TransitionPlan:
     # the messages the workflow now waits for (a handoff kept for it can now be delivered).
     messages: tuple[Message, ...] = ()
     awaited: frozenset[str] = frozenset()
+    # The earliest due time among the timers the workflow waits for: the dossier's column a
+    # sweep reads to fire them.
+    timer_due_at: datetime | None = None
 
 
 def before_act(instance: ProcessInstance, status: int | None) -> Before:
@@ -149,6 +152,7 @@ def plan_transition(
         events=(event,),
         messages=messages,
         awaited=instance.awaited_messages(),
+        timer_due_at=instance.next_timer_at(),
     )
 
 

@@ -85,6 +85,10 @@ class EventAction(StrEnum):
     SUPPLEMENT_REQUESTED = "supplement_requested"
     SUPPLEMENT_RECEIVED = "supplement_received"
     STOPPED = "stopped"
+    # A BPMN timer of the diagram fired (the platform's clock reached its due time), or
+    # could not be fired (the diagram's fault: tried again later, and said in the log).
+    TIMER_FIRED = "timer_fired"
+    TIMER_FAILED = "timer_failed"
 
 
 class HandoffState(StrEnum):

@@ -28,6 +28,9 @@ from engine.calendar import TIMEZONE
 from processes import catalogue
 from tests.groups import GROUP_AGENCIES, GROUP_ROLES
 
+# Real servers on 127.0.0.1 for the notification channels: SMTP and a webhook receiver.
+pytest_plugins = ["tests.smtp_server", "tests.webhook_receiver"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from engine.reminders import PolicyInvalid, ReminderPolicy
+
 from ..services import create_agency, list_agencies, make_external, make_internal, operation
+from ..services.accounts import get_agency, set_webhook
 from ..services.signatures import new_secret
 from ..store import db
 from .common import emit, json_option, reports_errors
@@ -83,4 +86,59 @@ def agencies_external(code, url, internal, as_json):
         {"code": agency.code, "url": agency.external_url, "secret": secret},
         as_json,
         f"{code} receives its handoffs at {url}\nshared secret (shown once): {secret}",
+    )
+
+
+@agencies.command("webhook")
+@click.argument("code")
+@click.option("--url", help="where the agency's notifications are POSTed, signed")
+@click.option("--off", is_flag=True, help="POST no notifications")
+@json_option
+@reports_errors
+def agencies_webhook(code, url, off, as_json):
+    """Send an agency's reminders and overdue notices to a webhook too, signed with a new
+    secret (printed once: the receiver verifies with it)."""
+    if not url and not off:
+        raise click.UsageError("give --url, or --off")
+    agency, secret = set_webhook(code, None if off else url)
+    db.session.commit()
+    if secret is None:
+        emit({"code": agency.code, "webhook": None}, as_json, f"{code}: no webhook")
+        return
+    emit(
+        {"code": agency.code, "webhook": agency.webhook_url, "secret": secret},
+        as_json,
+        f"{code} notifications also go to {agency.webhook_url}\nsecret (shown once): {secret}",
+    )
+
+
+@agencies.command("reminders")
+@click.argument("code")
+@click.option("--at", "points", multiple=True, help='a point: "50%" of the time used, "1d" before')
+@click.option("--overdue/--no-overdue", default=True, help="tell the leaders when overdue")
+@click.option("--default", "use_default", is_flag=True, help="the platform's default policy")
+@json_option
+@reports_errors
+def agencies_reminders(code, points, overdue, use_default, as_json):
+    """Show, or with --at / --default set, when an agency's officers are reminded of open
+    steps and its leaders told of overdue ones."""
+    agency = get_agency(code)
+    if points or use_default:
+        try:
+            policy = (
+                ReminderPolicy()
+                if use_default
+                else ReminderPolicy.read({"points": list(points), "overdue": overdue})
+            )
+        except PolicyInvalid as exc:
+            raise click.BadParameter(exc.message, param_hint=exc.field) from None
+        agency.reminder_policy = None if use_default else policy.to_json()
+        db.session.commit()
+    else:
+        policy = ReminderPolicy.read(agency.reminder_policy)
+    emit(
+        {"code": agency.code, **policy.to_json()},
+        as_json,
+        f"{code}: reminders at {', '.join(policy.points) or 'no point'}; "
+        + ("leaders told when overdue" if policy.overdue else "no overdue notice"),
     )

@@ -15,6 +15,7 @@ from ..services import (
     operation,
     release_all_held_by,
 )
+from ..services.accounts import set_officer_email
 from ..store import Officer, db
 from .common import emit, json_option, reports_errors
 
@@ -93,4 +94,24 @@ def officers_deactivate(username, as_json):
         {**officer_payload(officer), "released_tasks": released},
         as_json,
         f"deactivated {officer.username}; {released} task(s) they held went back to the pool",
+    )
+
+
+@officers.command("email")
+@click.argument("username")
+@click.argument("address", required=False)
+@click.option("--clear", is_flag=True, help="send this officer no email")
+@json_option
+@reports_errors
+def officers_email(username, address, clear, as_json):
+    """Set the address an officer's reminders and overdue notices are emailed to."""
+    if not address and not clear:
+        raise click.UsageError("give an ADDRESS, or --clear")
+    officer = set_officer_email(username, None if clear else address)
+    db.session.commit()
+    emit(
+        {**officer_payload(officer), "email": officer.email},
+        as_json,
+        f"{officer.username}: "
+        + (f"reminders to {officer.email}" if officer.email else "no email"),
     )

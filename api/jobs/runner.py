@@ -24,8 +24,10 @@ from typing import Any
 from flask import Flask
 
 from ..services import commit, operation, rollback, runtime
+from ..services.notifications import due_reminders
 from ..services.runtime import failpoint
 from ..services.supplements import due_supplement_stops
+from ..services.timers import claim_due_timers, fire_timers
 from ..store import add_job, db, due_jobs, finish_job, record_failure, take_job
 
 log = logging.getLogger("motcua.jobs")
@@ -42,6 +44,10 @@ class Job:
 
 
 _JOBS: dict[str, Job] = {}
+# At most this many dossiers' timers are claimed by one sweep, and waiting in a queue: a
+# dossier claimed waits at most what the workers take to fire this many (well inside the
+# claim's lease), and several sweeps never pile up more work than the workers can take.
+TIMER_SWEEP = 2000
 # A job's arguments are ids and plain values: what a JSON column carries unchanged.
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -130,15 +136,48 @@ def _record_failure(job_id: int, name: str, args: list, exc: Exception) -> str:
         return "retry"
 
 
+def run_timers(app: Flask, dossier_ids: Iterable[int]) -> int:
+    """Fires the due timers of each dossier given, each in its own transaction; returns how
+    many dossiers had a timer fire. Never raises: a dossier that fails keeps its claim's
+    lease in `timer_due_at` and is swept again when it ends."""
+    started, fired, ids = time.perf_counter(), 0, list(dossier_ids)
+    with app.app_context():
+        try:
+            for dossier_id in ids:
+                try:
+                    fired += fire_timers(dossier_id)
+                    failpoint("timer.before_commit")
+                    commit()
+                    failpoint("timer.after_commit")
+                except Exception as exc:
+                    rollback()
+                    log.warning(
+                        "timer not fired",
+                        extra={
+                            "dossier": dossier_id,
+                            "error": f"{type(exc).__name__}: {exc}"[:500],
+                        },
+                    )
+        finally:
+            db.session.remove()
+    log.info(
+        "timers done",
+        extra={"dossiers": len(ids), "fired": fired, "duration_ms": _ms(started)},
+    )
+    return fired
+
+
 def relay_due(app: Flask) -> int:
-    """Turns deadlines that ran out into jobs (a supplement's window), then hands the queue
-    every pending job that is due and that no queue took within the lease (retries after
-    their backoff, jobs a lost queue dropped); returns how many it handed over (the new
-    jobs go to the queue with the commit)."""
+    """Turns deadlines that ran out into work (a supplement's window, BPMN timers due), then
+    hands the queue every pending job that is due and that no queue took within the lease
+    (retries after their backoff, jobs a lost queue dropped); returns how many jobs and
+    dossiers it handed over (the new jobs go to the queue with the commit)."""
     with app.app_context():
         try:
             op = operation()
             due_supplement_stops(op)  # deadlines that ran out become jobs, in this commit
+            due_reminders(op)  # reminders and overdue notices, with their deliveries' jobs
+            timers = claim_due_timers(op, runtime().queue.room_for_timers())
             ids = due_jobs(op.at, runtime().jobs.lease)
             commit()
         except Exception as exc:
@@ -151,7 +190,9 @@ def relay_due(app: Flask) -> int:
             db.session.remove()
         if ids:
             runtime().queue.push(ids)
-        return len(ids)
+        if timers:
+            runtime().queue.push_timers(timers)
+        return len(ids) + len(timers)
 
 
 class InProcessQueue:
@@ -165,6 +206,12 @@ class InProcessQueue:
 
     def state(self) -> str:
         return "in_process"
+
+    def room_for_timers(self) -> int:
+        return TIMER_SWEEP
+
+    def push_timers(self, dossier_ids: Iterable[int]) -> None:
+        run_timers(self.app, dossier_ids)
 
     def push(self, job_ids: Iterable[int]) -> None:
         waiting = getattr(self._local, "waiting", None)

@@ -17,7 +17,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
-from .runner import RelayThread, run_job
+from .runner import TIMER_SWEEP, RelayThread, run_job, run_timers
 
 log = logging.getLogger("motcua.jobs")
 
@@ -26,6 +26,9 @@ QUEUE_NAME = "motcua"
 # relay hands the work over later.
 _TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0}
 _WORKER_APP: Flask | None = None
+# Dossiers whose timers one rq job fires (each still in its own transaction): one Redis
+# round trip and one job's overhead for many timers.
+TIMER_BATCH = 50
 
 
 def redis_connection(url: str) -> Redis:
@@ -61,6 +64,40 @@ class RedisQueue:
                 "queue unreachable: the relay will hand the jobs over again",
                 extra={"job_args": job_ids, "error": f"{type(exc).__name__}: {exc}"[:300]},
             )
+
+    def room_for_timers(self) -> int:
+        """Returns how many dossiers' timers a sweep may claim now: the sweep's size less
+        what waits in the queue already (so dossiers claimed are fired within their lease)."""
+        try:
+            waiting = self.queue.count
+        except RedisError:
+            return 0  # nowhere to hand them: the sweep claims nothing
+        return max(0, TIMER_SWEEP - waiting * TIMER_BATCH)
+
+    def push_timers(self, dossier_ids: Iterable[int]) -> None:
+        ids = list(dossier_ids)
+        batches = [ids[i : i + TIMER_BATCH] for i in range(0, len(ids), TIMER_BATCH)]
+        try:
+            self.queue.enqueue_many(
+                [
+                    Queue.prepare_data(
+                        perform_timers, args=(batch,), result_ttl=0, failure_ttl=86400, timeout=300
+                    )
+                    for batch in batches
+                ]
+            )
+        except RedisError as exc:
+            log.warning(
+                "queue unreachable: the timers are swept again when their lease ends",
+                extra={"dossiers": len(ids), "error": f"{type(exc).__name__}: {exc}"[:300]},
+            )
+
+
+def perform_timers(dossier_ids: list[int]) -> int:
+    """What an rq worker runs for timers: fire those of each dossier given."""
+    if _WORKER_APP is None:
+        raise RuntimeError("the worker's app is not set (start workers with `motcua worker`)")
+    return run_timers(_WORKER_APP, dossier_ids)
 
 
 def perform(job_id: int) -> str:

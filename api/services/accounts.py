@@ -11,8 +11,10 @@ from sqlalchemy import select
 from processes import ROLES, AgencyKind
 
 from ..store import Agency, Officer, OfficerRole, db
+from .channels import check_webhook_url, email_problem
 from .errors import Conflict, Invalid, NotFound
 from .runtime import Operation
+from .signatures import new_secret
 
 _AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.]{1,31}$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -121,6 +123,32 @@ def make_external(code: str, url: str, secret: str) -> Agency:
         raise Invalid("invalid secret", {"secret": ["32 to 128 characters"]})
     agency.external_url, agency.shared_secret = url, secret
     return agency
+
+
+def set_officer_email(username: str, email: str | None) -> Officer:
+    """Returns the officer with the email address their reminders go to (None: no email;
+    the caller commits)."""
+    officer = get_officer(username)
+    if email is not None:
+        problem = email_problem(email)
+        if problem or len(email) > 255:
+            raise Invalid("invalid email", {"email": [problem or "at most 255 characters"]})
+    officer.email = email
+    return officer
+
+
+def set_webhook(code: str, url: str | None) -> tuple[Agency, str | None]:
+    """Returns the agency and the new secret its notifications' webhook is signed with
+    (None, with the webhook removed, when `url` is None; the caller commits)."""
+    agency = get_agency(code)
+    if url is None:
+        agency.webhook_url = agency.webhook_secret = None
+        return agency, None
+    problem = check_webhook_url(url)
+    if problem:
+        raise Invalid("invalid webhook", {"url": [problem]})
+    agency.webhook_url, agency.webhook_secret = url, new_secret()
+    return agency, agency.webhook_secret
 
 
 def make_internal(code: str) -> Agency:

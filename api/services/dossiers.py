@@ -112,7 +112,7 @@ def open_dossier(
     if process.start_message is None:
         start["declaration"] = declaration
     with acting():  # a diagram whose first steps fail on this data: say so, write nothing
-        instance = ProcessInstance.start(process, start)
+        instance = ProcessInstance.start(process, start, clock=op.clock_of(actor.agency_id))
         if process.start_message is not None:
             instance.deliver(process.start_message, declaration)
     status = int(instance.status() or DossierStatus.SUBMITTED)

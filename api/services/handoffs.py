@@ -192,6 +192,7 @@ def _start_receiver(handoff: Handoff, group: GroupDossier, agency: Agency, op: O
         instance = ProcessInstance.start(
             process,
             {"dossier_code": code, "applicant": group.applicant, "group": group_context(group)},
+            clock=op.clock_of(agency.id),
         )
         instance.deliver(handoff.message, handoff.payload)
     lock_group(group.id)  # the order every group write takes: (dossier,) group
@@ -236,7 +237,7 @@ def _resume_receiver(handoff: Handoff, dossier_id: int, agency: Agency, op: Oper
     dossier = _lock_dossier(dossier_id)
     handoff.to_dossier_id = dossier.id
     with acting():
-        instance = restore(dossier)
+        instance = restore(dossier, op)
         before = standing(instance, dossier.status)
         try:
             instance.deliver(handoff.message, handoff.payload)

@@ -17,19 +17,34 @@ from typing import Protocol
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from engine import Collaboration, CompiledProcess, OfficeHours, ProcessCache, WorkingCalendar
+from engine import (
+    Collaboration,
+    CompiledProcess,
+    OfficeHours,
+    ProcessCache,
+    TimerClock,
+    WorkingCalendar,
+)
 from engine.calendar import now as calendar_now
 
 from ..store import Agency, CalendarVersion, db, forget_recorded_jobs, recorded_jobs
+from .channels import SmtpSettings
 from .token_cache import TokenCache
 
 EXTENSION_KEY = "motcua"
 
 
 class Queue(Protocol):
-    """Where committed outbox jobs are handed for running: rq on Redis, or this process."""
+    """Where committed outbox jobs, and dossiers whose timers are due, are handed for
+    running: rq on Redis, or this process."""
 
     def push(self, job_ids: Iterable[int]) -> None: ...
+
+    def room_for_timers(self) -> int:
+        """Returns how many dossiers' due timers a sweep may hand over now."""
+        ...
+
+    def push_timers(self, dossier_ids: Iterable[int]) -> None: ...
 
     def state(self) -> str:
         """Returns "in_process", "ok" or "unreachable" (for the health check)."""
@@ -40,6 +55,12 @@ class NoQueue:
     """Hands jobs to nobody: they wait in the outbox for the relay (until a queue is set)."""
 
     def push(self, job_ids: Iterable[int]) -> None:
+        return None
+
+    def room_for_timers(self) -> int:
+        return 0  # nobody would fire them: due timers stay unclaimed
+
+    def push_timers(self, dossier_ids: Iterable[int]) -> None:
         return None
 
     def state(self) -> str:
@@ -86,6 +107,8 @@ class Runtime:
         self.versions: dict[int, CompiledProcess] = {}
         # procedure version id → the handoff routes of the diagram it was deployed from.
         self.collaborations: dict[int, Collaboration] = {}
+        # Where email notifications are sent (None: no email channel).
+        self.smtp: SmtpSettings | None = None
 
     def calendars(self) -> CalendarBook:
         """Returns the calendars in force, read again once `calendar_refresh` has passed."""
@@ -165,6 +188,10 @@ class Operation:
     def calendar_of(self, agency_id: int | None) -> WorkingCalendar:
         return self.book.of(agency_id) if self.book is not None else self.calendar
 
+    def clock_of(self, agency_id: int | None) -> TimerClock:
+        """Returns the instant and the agency's calendar a workflow runs at (its timers)."""
+        return TimerClock(self.at, self.calendar_of(agency_id))
+
 
 def init_runtime(app: Flask) -> Runtime:
     runtime = Runtime(token_cache_seconds=app.config["MOTCUA_TOKEN_CACHE_SECONDS"])
@@ -175,6 +202,7 @@ def init_runtime(app: Flask) -> Runtime:
     )
     runtime.failpoints = frozenset(app.config.get("MOTCUA_FAILPOINTS", ()))
     runtime.calendar_refresh = app.config["MOTCUA_CALENDAR_REFRESH_SECONDS"]
+    runtime.smtp = SmtpSettings.from_config(app.config)
     app.extensions[EXTENSION_KEY] = runtime
     return runtime
 

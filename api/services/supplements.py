@@ -83,6 +83,7 @@ def request_supplement(
     dossier.status_before_pause = before
     dossier.status = int(DossierStatus.SUPPLEMENT_REQUESTED)
     dossier.paused_at = op.at
+    dossier.timer_due_at = None  # the diagram's timers wait too, moved on when it resumes
     dossier.supplement_due_at = calendar.due_at(calendar.clock_start(op.at), window)
     dossier.supplement_requests += 1
     dossier.version += 1
@@ -128,7 +129,7 @@ def receive_supplement(actor: Actor, code: str, *, received: Any, note: Any = ""
     waited = calendar.working_time_between(paused_at, op.at)
     dossier = _ref(row)
     with acting():
-        instance = restore(dossier)
+        instance = restore(dossier, op)
         before = standing(instance, row.status)
     moved = {
         task_id: calendar.due_after_pause(due, paused_at, op.at)
@@ -137,6 +138,7 @@ def receive_supplement(actor: Actor, code: str, *, received: Any, note: Any = ""
     }
     for task_id, due in moved.items():
         instance.record_due(UUID(task_id), due)
+    instance.move_timers(lambda due: calendar.due_after_pause(due, paused_at, op.at))
     act = Act(
         EventAction.SUPPLEMENT_RECEIVED.value,
         detail={
@@ -210,6 +212,7 @@ def stop_unsupplemented(dossier_id: int) -> bool:
     dossier.status = int(DossierStatus.STOPPED)
     dossier.finished_at = op.at
     dossier.next_due_at = None
+    dossier.timer_due_at = None
     dossier.paused_at = None
     dossier.version += 1
     dossier.updated_at = op.at

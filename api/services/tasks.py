@@ -212,7 +212,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any]) -> Completio
         raise Conflict("the dossier awaits a supplement from the applicant: no step until it comes")
     op = operation()
     with acting():
-        instance = restore(dossier)
+        instance = restore(dossier, op)
         before = standing(instance, dossier.status)
         instance.complete(UUID(task.id), data)
     act = Act(

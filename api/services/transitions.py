@@ -72,8 +72,9 @@ class Transition:
     plan_at: datetime  # the operation's instant
 
 
-def restore(dossier: DossierRef) -> ProcessInstance:
-    """Returns the dossier's workflow, restored from its saved state and pinned version."""
+def restore(dossier: DossierRef, op: Operation) -> ProcessInstance:
+    """Returns the dossier's workflow, restored from its saved state and pinned version, to
+    run at the operation's instant with its agency's calendar."""
     saved_spec = None
     if dossier.spiff_version != SPIFF_SERIALIZER_VERSION:
         # Only a state written by another SpiffWorkflow version needs the spec saved with it.
@@ -82,6 +83,7 @@ def restore(dossier: DossierRef) -> ProcessInstance:
         compiled_version(dossier.procedure_version_id),
         dossier.workflow_state,
         saved_spec=saved_spec,
+        clock=op.clock_of(dossier.agency_id),
     )
 
 

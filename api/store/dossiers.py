@@ -141,6 +141,7 @@ def write_transition(
             "state_format": STATE_FORMAT,
             "spiff_version": SPIFF_SERIALIZER_VERSION,
             "next_due_at": plan.next_due_at,
+            "timer_due_at": plan.timer_due_at,
             "finished_at": at if plan.finished else None,
             "updated_at": at,
             "version": dossier.version + 1,
@@ -180,7 +181,11 @@ def write_transition(
         connection().execute(
             TASKS.update()
             .where(TASKS.c.id == bindparam("p_id"))
-            .values(due_at=bindparam("p_due"), calendar_version=bindparam("p_version")),
+            .values(
+                due_at=bindparam("p_due"),
+                calendar_version=bindparam("p_version"),
+                remind_at=at,  # its reminders follow the new due date
+            ),
             [
                 {"p_id": task_id, "p_due": due, "p_version": calendar_version}
                 for task_id, due in rescheduled.items()
@@ -276,4 +281,6 @@ def _task_row(dossier: DossierRef, task, at: datetime) -> dict[str, Any]:
         "calendar_version": task.calendar_version,
         "data": task.data,
         "submitted": None,
+        "remind_at": at,  # the reminder sweep computes its schedule
+        "reminded_until": None,
     }

@@ -53,6 +53,12 @@ class Agency(db.Model):
     # Its office sessions and cut-off, when they differ from the national default:
     # {"sessions": [["07:00", "11:00"], ["13:30", "17:30"]], "cutoff": "15:00"}.
     office_hours: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    # When its officers are reminded of open steps ({"points": ["50%", "1d"], "overdue":
+    # true}; None: the platform's default), and where its notifications are also POSTed,
+    # signed with the webhook's own secret (a key: kept, not hashed).
+    reminder_policy: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     @property
@@ -68,6 +74,7 @@ class Officer(db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)  # reminders go here
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -199,6 +206,13 @@ class Dossier(db.Model):
         Index("ix_dossiers_agency_received", "agency_id", "received_at"),
         # One dossier per procedure in a group: a handoff delivered twice starts one.
         UniqueConstraint("group_id", "procedure_code"),
+        # Only dossiers that wait for a timer: the sweep reads the due ones in due order.
+        Index(
+            "ix_dossiers_timer_due_at",
+            "timer_due_at",
+            postgresql_where=text("timer_due_at IS NOT NULL"),
+            sqlite_where=text("timer_due_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -239,6 +253,9 @@ class Dossier(db.Model):
     apology_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
     # The earliest due date among open tasks: reminders and timers sweep on this column.
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    # The earliest due time among the BPMN timers the workflow waits for, or the end of a
+    # sweep's lease on them while a job fires them (a lost job is swept again after it).
+    timer_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     workflow_state: Mapped[str] = mapped_column(Text)
     state_format: Mapped[str] = mapped_column(String(32))
@@ -266,6 +283,13 @@ class Task(db.Model):
             sqlite_where=text("state IN ('open', 'claimed')"),
         ),
         Index("ix_tasks_dossier", "dossier_id"),
+        # The reminder sweep reads the due ones; finished tasks never enter it.
+        Index(
+            "ix_tasks_remind_at",
+            "remind_at",
+            postgresql_where=text("remind_at IS NOT NULL AND state IN ('open', 'claimed')"),
+            sqlite_where=text("remind_at IS NOT NULL AND state IN ('open', 'claimed')"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
@@ -296,6 +320,10 @@ class Task(db.Model):
     # what they submitted; loaded only when asked for, since the inbox never shows them.
     data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict, deferred=True)
     submitted: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True, deferred=True)
+    # The reminder policy's next instant for this task (set when it opens or its due date
+    # moves: the sweep then computes its schedule), and up to when its points were handled.
+    remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reminded_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     dossier: Mapped[Dossier] = relationship(lazy="select")
 
@@ -372,6 +400,47 @@ class OutboxJob(db.Model):
     relayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Notification(db.Model):
+    """A reminder or an overdue notice to one officer about one step, recorded when the
+    policy's point is reached; delivered through each channel the officer and the agency
+    have (`NotificationDelivery`)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_officer", "officer_id", "id"),
+        Index("ix_notifications_task", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | overdue
+    point: Mapped[str] = mapped_column(String(16))  # "50%", "1d", "overdue"
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    deliveries: Mapped[list[NotificationDelivery]] = relationship(lazy="selectin")
+
+
+class NotificationDelivery(db.Model):
+    """One notification through one channel (email, webhook): pending until its job sends
+    it, then sent, or failed after the last try (or at once when it cannot succeed)."""
+
+    __tablename__ = "notification_deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(500))  # the address or the webhook's origin
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class CallbackNonce(db.Model):

@@ -258,7 +258,8 @@ _PG_STEP = text(
         UPDATE dossiers
         SET status = :status, workflow_state = :workflow_state, state_format = :state_format,
             spiff_version = :spiff_version, next_due_at = :next_due_at,
-            finished_at = :finished_at, updated_at = :updated_at, version = :version
+            timer_due_at = :timer_due_at, finished_at = :finished_at, updated_at = :updated_at,
+            version = :version
         WHERE id = :p_id AND version = :p_version
           AND (CAST(:completed_id AS varchar) IS NULL OR EXISTS (SELECT 1 FROM done))
         RETURNING id
@@ -276,6 +277,7 @@ _PG_STEP = text(
     """
 ).bindparams(
     bindparam("next_due_at", type_=DOSSIERS.c.next_due_at.type),
+    bindparam("timer_due_at", type_=DOSSIERS.c.timer_due_at.type),
     bindparam("finished_at", type_=DOSSIERS.c.finished_at.type),
     bindparam("updated_at", type_=DOSSIERS.c.updated_at.type),
     bindparam("completed_at", type_=TASKS.c.completed_at.type),

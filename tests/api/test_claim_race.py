@@ -104,10 +104,10 @@ def test_release_during_a_complete_waits_for_it_and_finds_the_task_completed(
     restore = task_service.restore
     inside = threading.Event()
 
-    def slow_restore(locked_dossier):
+    def slow_restore(locked_dossier, op):
         inside.set()  # the completing request now holds its locks
         threading.Event().wait(0.5)
-        return restore(locked_dossier)
+        return restore(locked_dossier, op)
 
     monkeypatch.setattr(task_service, "restore", slow_restore)
     results = {}

@@ -295,7 +295,7 @@ def test_a_write_based_on_a_stale_dossier_version_is_409_and_keeps_nothing(
     restore = task_service.restore
     bumped = []
 
-    def restore_then_bump(locked):
+    def restore_then_bump(locked, op):
         # Another writer's transition, landing after this request read the dossier: its
         # version moves on. The request's own connection does it (it holds the dossier's lock,
         # so on PostgreSQL another connection would wait for it; SQLite has one writer).
@@ -303,7 +303,7 @@ def test_a_write_based_on_a_stale_dossier_version_is_409_and_keeps_nothing(
             text("UPDATE dossiers SET version = version + 1 WHERE id = :id"), {"id": locked.id}
         )
         bumped.append(locked.version)
-        return restore(locked)
+        return restore(locked, op)
 
     monkeypatch.setattr(task_service, "restore", restore_then_bump)
     response = officer.post(f"/api/tasks/{task_id}/complete", json={"data": {"decision": "accept"}})

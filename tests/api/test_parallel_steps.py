@@ -65,11 +65,11 @@ def race(app, officers, as_officer, monkeypatch, first: str):
         assert as_officer(username).post(f"/api/tasks/{tasks[step]}/claim").status_code == 200
     restore, holding = task_service.restore, threading.Event()
 
-    def slow_restore(dossier):
+    def slow_restore(dossier, op):
         if threading.current_thread().name == first:
             holding.set()  # holds the dossier now
             threading.Event().wait(0.5)  # widens the window; either order must be right
-        return restore(dossier)
+        return restore(dossier, op)
 
     monkeypatch.setattr(task_service, "restore", slow_restore)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 must show as a 500, not kill the thread

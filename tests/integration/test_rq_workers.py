@@ -6,15 +6,11 @@ succeeds and the handoffs are delivered once Redis is back."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,12 +21,9 @@ from api.jobs import run_job
 from api.jobs.worker import RedisQueue
 from api.services import runtime
 from api.store import Dossier, Handoff, OutboxJob, db
-from engine.calendar import now as calendar_now
 from tests.conftest import birth_declaration
 from tests.groups import birth_group_submission, work_dossier
-
-MOTCUA = Path(sys.executable).with_name("motcua")
-LEASE_SECONDS = 2
+from tests.integration.workers import redis_reachable, wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -38,81 +31,6 @@ pytestmark = [
     pytest.mark.parametrize("backend", ["postgresql"]),
     pytest.mark.usefixtures("group_officers"),
 ]
-
-
-def _redis_reachable(url: str) -> bool:
-    try:
-        return bool(Redis.from_url(url, socket_connect_timeout=1).ping())
-    except Exception:
-        return False
-
-
-@pytest.fixture(scope="module")
-def redis_url(pytestconfig) -> str:
-    return pytestconfig.redis_url  # reachable: the `redis` mark skips (or CI fails) otherwise
-
-
-class Workers:
-    """`motcua worker` processes on one database and one queue, stopped at the end."""
-
-    def __init__(self, database_url: str, instance_dir: Path):
-        self.database_url, self.instance_dir = database_url, instance_dir
-        self.processes: list[subprocess.Popen] = []
-
-    def start(self, redis_url: str, queue: str, *, failpoints: str = "") -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": redis_url,
-            "MOTCUA_QUEUE_NAME": queue,
-            "MOTCUA_INSTANCE_DIR": str(self.instance_dir),
-            "MOTCUA_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
-            "MOTCUA_JOB_BACKOFF_SECONDS": "0.2",
-            "MOTCUA_RELAY_SECONDS": "0.2",
-            "MOTCUA_FAILPOINTS": failpoints,
-        }
-        name = f"test-{uuid.uuid4().hex[:8]}"
-        with open(self.instance_dir / f"{name}.log", "wb") as log:  # the child keeps its copy
-            process = subprocess.Popen(
-                [str(MOTCUA), "worker", "--name", name], env=env, stdout=log, stderr=log
-            )
-        self.processes.append(process)
-        return process
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in sorted(self.instance_dir.glob("test-*.log")):
-            print(f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}")  # on failure
-
-
-@pytest.fixture
-def stack(app, redis_url, postgres_schema_url, tmp_path):
-    """Returns (workers, queue name): the app hands its jobs to rq on Redis, on a queue of
-    this test's own, and reads the real clock as the workers do."""
-    queue = f"motcua-test-{uuid.uuid4().hex[:8]}"
-    with app.app_context():
-        runtime().clock = calendar_now
-        runtime().queue = RedisQueue(redis_url, queue)
-    workers = Workers(postgres_schema_url, tmp_path)
-    yield workers, queue
-    workers.stop()
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 30, what: str = "") -> object:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what or condition}")
 
 
 def commune_signs(as_officer) -> str:
@@ -251,7 +169,7 @@ class OwnRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: _redis_reachable(self.url), 10, "redis-server")
+        wait_for(lambda: redis_reachable(self.url), 10, "redis-server")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -1,0 +1,172 @@
+"""BPMN timers fired by the platform: a boundary timer escalates an untouched step to the
+leader through the one write path, a timer fires once however often it is handed out, and a
+hand-out that is lost (a worker killed, Redis gone) is swept again when its lease ends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from api.jobs import InProcessQueue, relay_due
+from api.jobs.runner import run_timers
+from api.services import NoQueue
+from api.store import Dossier, db
+from processes import AgencyKind, LegalDeadline, Procedure
+from tests.conftest import deploy_test_procedure
+from tests.engine.conftest import fixture_bytes
+
+ESCALATION = Procedure(
+    code="9.000004",
+    slug="chuyen_lanh_dao",
+    name="Chuyển lãnh đạo khi quá hạn (thử nghiệm)",
+    agency_kind=AgencyKind.COMMUNE,
+    deadline=LegalDeadline(Decimal("3")),
+    process_id="chuyen_lanh_dao",
+    declaration_form="chuyen_lanh_dao/to_khai",
+)
+FORMS = {
+    "chuyen_lanh_dao/to_khai": {"type": "object", "properties": {"noi_dung": {"type": "string"}}},
+    "chuyen_lanh_dao/xu_ly": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
+}
+
+
+@pytest.fixture
+def escalation(app, officers, clock, monkeypatch):
+    bpmn = fixture_bytes("escalation.bpmn")
+    deploy_test_procedure(app, clock, monkeypatch, ESCALATION, bpmn, FORMS)
+
+
+class LostQueue(NoQueue):
+    """Takes the timers handed to it and loses them (a worker killed, Redis restarted)."""
+
+    def __init__(self):
+        self.lost: list[int] = []
+
+    def room_for_timers(self) -> int:
+        return 100
+
+    def push_timers(self, dossier_ids) -> None:
+        self.lost += list(dossier_ids)
+
+
+def at_appraisal(as_officer) -> dict:
+    """Returns a dossier received Monday 09:00 whose reception is done: appraisal is open
+    and its boundary timer (1 working day: Tuesday 09:00) waits."""
+    body = {
+        "procedure": ESCALATION.code,
+        "applicant": {"full_name": "Trần Thị Bình"},
+        "data": {"noi_dung": "Đề nghị xác nhận"},
+    }
+    reception = as_officer("h29.01.tiep_nhan")
+    dossier = reception.post("/api/dossiers", json=body).json
+    [task] = dossier["tasks"]
+    assert reception.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    done = reception.post(f"/api/tasks/{task['id']}/complete", json={"data": {"ok": True}})
+    assert done.status_code == 200, done.json
+    return reception.get(f"/api/dossiers/{dossier['code']}").json
+
+
+def timer_due_at(app, code: str):
+    with app.app_context():
+        return db.session.scalar(select(Dossier.timer_due_at).where(Dossier.code == code))
+
+
+def dossier_id(app, code: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Dossier.id).where(Dossier.code == code))
+
+
+def test_a_boundary_timer_escalates_an_untouched_step_to_the_leader(
+    escalation, app, as_officer, clock
+):
+    dossier = at_appraisal(as_officer)
+    code = dossier["code"]
+    [appraisal] = [t for t in dossier["tasks"] if t["state"] == "open"]
+    assert appraisal["step"] == "tham_dinh"
+    assert timer_due_at(app, code).isoformat() == "2026-03-03T02:00:00+00:00"
+
+    clock.set(2026, 3, 3, 8, 59)
+    relay_due(app)  # not due yet: nothing happens
+    reception = as_officer("h29.01.tiep_nhan")
+    view = reception.get(f"/api/dossiers/{code}").json
+    assert {t["step"]: t["state"] for t in view["tasks"]} == {
+        "tiep_nhan": "completed",
+        "tham_dinh": "open",
+    }
+
+    clock.set(2026, 3, 3, 9, 0)
+    relay_due(app)  # the embedded queue fires it at once
+    view = reception.get(f"/api/dossiers/{code}").json
+    states = {t["step"]: t["state"] for t in view["tasks"]}
+    assert states == {"tiep_nhan": "completed", "tham_dinh": "cancelled", "lanh_dao_xu_ly": "open"}
+    [fired] = [e for e in view["timeline"] if e["action"] == "timer_fired"]
+    assert fired["detail"]["timers"] == ["qua_han_tham_dinh"]
+    assert fired["officer"] is None and fired["at"] == "2026-03-03T09:00:00+07:00"
+    assert timer_due_at(app, code) is None
+
+    leader = as_officer("h29.01.lanh_dao")
+    [task] = [t for t in leader.get("/api/tasks").json["items"] if t["dossier_code"] == code]
+    assert task["step"] == "lanh_dao_xu_ly"
+    assert task["due_at"] == "2026-03-03T14:30:00+07:00"  # half a day (4 h) from 09:00
+    assert leader.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    done = leader.post(f"/api/tasks/{task['id']}/complete", json={"data": {"ok": True}})
+    assert done.status_code == 200 and done.json["dossier_status"]["code"] == 10
+
+
+def test_a_step_done_in_time_leaves_an_intermediate_timer_that_finishes_the_dossier(
+    escalation, app, as_officer, clock
+):
+    code = at_appraisal(as_officer)["code"]
+    officer = as_officer("h29.01.tham_dinh")
+    [task] = [t for t in officer.get("/api/tasks").json["items"] if t["dossier_code"] == code]
+    clock.set(2026, 3, 2, 10, 0)
+    assert officer.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    done = officer.post(f"/api/tasks/{task['id']}/complete", json={"data": {"ok": True}})
+    assert done.status_code == 200, done.json
+    assert timer_due_at(app, code).isoformat() == "2026-03-02T05:00:00+00:00"  # PT2H
+
+    clock.set(2026, 3, 3, 9, 30)  # after the boundary timer's due time too: it was cancelled
+    relay_due(app)
+    view = officer.get(f"/api/dossiers/{code}").json
+    assert view["status"]["code"] == 10 and view["finished_at"] == "2026-03-03T09:30:00+07:00"
+    [fired] = [e for e in view["timeline"] if e["action"] == "timer_fired"]
+    assert fired["detail"]["timers"] == ["cho_niem_yet"]
+
+
+def test_the_same_due_timer_handed_out_twice_fires_once(escalation, app, as_officer, clock):
+    code = at_appraisal(as_officer)["code"]
+    clock.set(2026, 3, 3, 9, 0)
+    ids = [dossier_id(app, code)]
+    assert run_timers(app, ids) == 1
+    assert run_timers(app, ids) == 0  # the second finds the saved state: nothing due
+    view = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
+    assert [e["action"] for e in view["timeline"]].count("timer_fired") == 1
+    assert [t["step"] for t in view["tasks"]].count("lanh_dao_xu_ly") == 1
+
+
+def test_a_lost_hand_out_is_swept_again_when_its_lease_ends(escalation, app, as_officer, clock):
+    code = at_appraisal(as_officer)["code"]
+    lost = LostQueue()
+    app.extensions["motcua"].queue = lost
+    clock.set(2026, 3, 3, 9, 0)
+    relay_due(app)
+    assert lost.lost == [dossier_id(app, code)]
+    lease = app.extensions["motcua"].jobs.lease
+    assert timer_due_at(app, code) == clock.now + lease  # claimed: out of the next sweeps
+    relay_due(app)
+    assert len(lost.lost) == 1  # handed out once per lease
+
+    app.extensions["motcua"].queue = InProcessQueue(app)
+    clock.now += lease - timedelta(seconds=1)
+    relay_due(app)
+    assert "lanh_dao_xu_ly" not in [
+        t["step"] for t in as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json["tasks"]
+    ]
+    clock.now += timedelta(seconds=1)
+    relay_due(app)  # the lease ended: swept again, fired now
+    view = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
+    assert [e["action"] for e in view["timeline"]].count("timer_fired") == 1
+    assert timer_due_at(app, code) is None
