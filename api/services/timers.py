@@ -25,11 +25,10 @@ from sqlalchemy import select, update
 
 from processes import EventAction
 
-from ..store import Agency, Dossier, Event, db
-from ..store.writes import DOSSIER_LOCK_COLUMNS, DossierRef
+from ..store import Dossier, DossierRef, db, lock_for_timers, log_event, set_timer_due
 from .actor import Actor
 from .errors import Invalid
-from .runtime import Operation, operation, rollback, runtime
+from .runtime import Operation, operation, runtime
 from .transitions import Act, acting, apply, restore, standing
 
 _LOG = logging.getLogger("motcua.timers")
@@ -66,62 +65,55 @@ def claim_due_timers(op: Operation, limit: int) -> list[int]:
     return list(claimed.scalars())
 
 
-def fire_timers(dossier_id: int) -> bool:
-    """Fires the dossier's timers that are due, through the one write path; returns whether
-    any fired (False when none was due: fired already, or the dossier moved on). The caller
-    commits."""
-    row = db.session.scalars(
-        select(Dossier)
-        .where(Dossier.id == dossier_id)
-        .with_for_update(of=Dossier)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if row is None:
-        return False
-    if row.finished_at is not None or row.paused_at is not None:
-        row.timer_due_at = None  # stopped, finished or paused: its timers wait for nothing
-        return False
+def fire_timers(dossier_ids: list[int]) -> int:
+    """Fires the due timers of the dossiers given, each through the one write path, in the
+    caller's transaction (one lock statement, one write per dossier that fired, one commit
+    by the caller); returns how many dossiers had a timer fire. A dossier with nothing due
+    (fired already, or moved on) gets its next due time back from its workflow; one whose
+    timer cannot fire (the diagram's fault) is logged and tried again later. Anything else
+    raises, and the caller's rollback keeps nothing of the batch."""
     op = operation()
-    dossier = DossierRef(**{name: getattr(row, name) for name in DOSSIER_LOCK_COLUMNS})
-    actor = _system(row.agency, "timer")
-    try:
-        with acting():
-            instance = restore(dossier, op)
-            before = standing(instance, dossier.status)
-            fired = instance.fire_timers()
-    except Invalid as exc:
-        _timer_failed(row, op, exc)
-        return False
-    if not fired:
-        row.timer_due_at = instance.next_timer_at()  # the claim's lease, given back
-        return False
-    act = Act(EventAction.TIMER_FIRED.value, detail={"timers": fired})
-    apply(dossier, before, instance, act, op=op, actor=actor)
-    return True
-
-
-def _timer_failed(row: Dossier, op: Operation, exc: Invalid) -> None:
-    """Records a timer that could not fire (nothing else of the dossier changes) and tries
-    it again later."""
-    rollback()
-    row = db.session.scalars(
-        select(Dossier).where(Dossier.id == row.id).with_for_update(of=Dossier)
-    ).one()
-    row.timer_due_at = op.at + RETRY_FAILED_AFTER
-    db.session.add(
-        Event(
-            dossier_id=row.id,
-            agency_id=row.agency_id,
-            officer_id=None,
-            action=EventAction.TIMER_FAILED.value,
-            at=op.at,
-            detail={"reason": "timer", "error": str(exc)[:500], "errors": exc.fields},
+    fired, due = 0, {}
+    for dossier in lock_for_timers(dossier_ids):
+        ref = dossier.ref
+        if dossier.finished or ref.paused_at is not None:
+            due[ref.id] = None  # finished, stopped or paused: its timers wait for nothing
+            continue
+        try:
+            with acting():
+                instance = restore(ref, op)
+                before = standing(instance, ref.status)
+                timers = instance.fire_timers()
+        except Invalid as exc:
+            due[ref.id] = op.at + RETRY_FAILED_AFTER
+            _timer_failed(ref, op, exc)
+            continue
+        if not timers:
+            due[ref.id] = instance.next_timer_at()  # the claim's lease, given back
+            continue
+        actor = Actor.system(
+            agency_id=ref.agency_id,
+            agency_code=dossier.agency_code,
+            agency_kind=dossier.agency_kind,
+            reason="timer",
         )
-    )
-    _LOG.warning("timer failed", extra={"dossier": row.code, "error": str(exc)[:300]})
+        act = Act(EventAction.TIMER_FIRED.value, detail={"timers": timers})
+        apply(ref, before, instance, act, op=op, actor=actor, describe=False)
+        fired += 1
+    set_timer_due(due)
+    return fired
 
 
-def _system(agency: Agency, reason: str) -> Actor:
-    return Actor.system(
-        agency_id=agency.id, agency_code=agency.code, agency_kind=agency.kind, reason=reason
+def _timer_failed(ref: DossierRef, op: Operation, exc: Invalid) -> None:
+    """Records a timer that could not fire; nothing else of the dossier changes."""
+    log_event(
+        dossier_id=ref.id,
+        agency_id=ref.agency_id,
+        officer_id=None,
+        action=EventAction.TIMER_FAILED.value,
+        status_before=ref.status,
+        status_after=ref.status,
+        at=op.at,
+        detail={"reason": "timer", "error": str(exc)[:500], "errors": exc.fields},
     )
+    _LOG.warning("timer failed", extra={"dossier": ref.code, "error": str(exc)[:300]})

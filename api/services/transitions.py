@@ -141,9 +141,12 @@ def apply(
     *,
     op: Operation,
     actor: Actor,
+    describe: bool = True,
 ) -> Transition:
     """Returns the transition once planned and written in the caller's transaction;
-    Conflict (nothing kept) when another change reached the dossier first."""
+    Conflict (nothing kept) when another change reached the dossier first. Without
+    `describe` (a background transition nobody reads back), the open task rows are not
+    read again."""
     plan = plan_transition(
         instance,
         before,
@@ -168,6 +171,8 @@ def apply(
         raise Conflict("the dossier changed meanwhile; reload and try again")
     if dossier.group_id is not None or plan.messages:
         follow(dossier, plan, op, actor.officer_id)
+    if not describe:
+        return Transition(dossier, plan, [], op.at)
     open_rows = opened + task_rows(list(plan.still_open))
     open_rows.sort(key=lambda row: (row["due_at"], row["id"]))
     for row in open_rows:

@@ -6,15 +6,18 @@ from pathlib import Path
 from .database import db, migrate
 from .dossiers import (
     LockedTask,
+    TimerDossier,
     Writer,
     claim,
     due_dates,
     insert_dossier,
+    lock_for_timers,
     lock_task,
     lock_task_and_dossier,
     log_event,
     next_sequence,
     release,
+    set_timer_due,
     task_rows,
     write_transition,
 )
@@ -72,6 +75,7 @@ __all__ = [
     "Event",
     "JsonType",
     "LockedTask",
+    "TimerDossier",
     "Officer",
     "OfficerRole",
     "ProcedureVersion",
@@ -88,6 +92,7 @@ __all__ = [
     "forget_recorded_jobs",
     "insert_dossier",
     "lock_task",
+    "lock_for_timers",
     "lock_task_and_dossier",
     "log_event",
     "migrate",
@@ -96,6 +101,7 @@ __all__ = [
     "recorded_jobs",
     "release",
     "take_job",
+    "set_timer_due",
     "task_rows",
     "write_transition",
 ]

@@ -27,7 +27,7 @@ from engine.serializer import SPIFF_SERIALIZER_VERSION, STATE_FORMAT
 from processes import TaskState
 
 from .database import db
-from .models import DossierSequence, Task
+from .models import Agency, DossierSequence, Task
 from .writes import (
     DOSSIER_LOCK_COLUMNS,
     DOSSIERS,
@@ -284,3 +284,57 @@ def _task_row(dossier: DossierRef, task, at: datetime) -> dict[str, Any]:
         "remind_at": at,  # the reminder sweep computes its schedule
         "reminded_until": None,
     }
+
+
+@dataclass(frozen=True)
+class TimerDossier:
+    """A dossier locked for its timers: what the write path needs, where it stands, and the
+    agency the platform acts in the name of."""
+
+    ref: DossierRef
+    finished: bool
+    agency_code: str
+    agency_kind: str
+
+
+_AGENCIES = Agency.__table__
+_LOCK_FOR_TIMERS = (
+    select(
+        *(DOSSIERS.c[name] for name in DOSSIER_LOCK_COLUMNS),
+        DOSSIERS.c.finished_at,
+        _AGENCIES.c.code.label("agency_code"),
+        _AGENCIES.c.kind.label("agency_kind"),
+    )
+    .join(_AGENCIES, _AGENCIES.c.id == DOSSIERS.c.agency_id)
+    .where(DOSSIERS.c.id.in_(bindparam("p_ids", expanding=True)))
+    .order_by(DOSSIERS.c.id)  # one lock order: two batches sharing dossiers never deadlock
+    .with_for_update(of=DOSSIERS)
+)
+_SET_TIMER_DUE = (
+    DOSSIERS.update()
+    .where(DOSSIERS.c.id == bindparam("p_id"))
+    .values(timer_due_at=bindparam("p_due"))
+)
+
+
+def lock_for_timers(dossier_ids: list[int]) -> list[TimerDossier]:
+    """Returns the dossiers given, their rows locked (in id order) until the transaction ends
+    and read once the locks are granted."""
+    rows = connection().execute(_LOCK_FOR_TIMERS, {"p_ids": list(dossier_ids)}).all()
+    return [
+        TimerDossier(
+            ref=DossierRef(**{name: getattr(row, name) for name in DOSSIER_LOCK_COLUMNS}),
+            finished=row.finished_at is not None,
+            agency_code=row.agency_code,
+            agency_kind=row.agency_kind,
+        )
+        for row in rows
+    ]
+
+
+def set_timer_due(due: dict[int, datetime | None]) -> None:
+    """Sets dossiers' next timer due time (None: they wait for no timer), in one statement."""
+    if due:
+        connection().execute(
+            _SET_TIMER_DUE, [{"p_id": key, "p_due": value} for key, value in due.items()]
+        )

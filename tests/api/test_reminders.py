@@ -175,3 +175,39 @@ def test_the_reminder_policy_is_the_operators_and_open_steps_follow_it(
     clock.set(2026, 3, 2, 12, 0)
     relay_due(app)
     assert notifications(as_officer, "h29.01.lanh_dao") == []  # no overdue notice
+
+
+def run(app, *args):
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result.exit_code, result.output
+
+
+def test_operators_set_policies_webhooks_and_addresses_on_the_console(app, officers, as_officer):
+    code, out = run(app, "agencies", "reminders", "H29.01", "--json")
+    assert code == 0 and json.loads(out) == {
+        "code": "H29.01",
+        "points": ["50%", "1d"],
+        "overdue": True,
+    }
+    code, out = run(app, "agencies", "reminders", "H29.01", "--at", "30%", "--no-overdue")
+    assert code == 0, out
+    reader = as_officer("h29.01.tham_dinh")
+    assert reader.get("/api/reminder-policy").json == {"points": ["30%"], "overdue": False}
+    code, out = run(app, "agencies", "reminders", "H29.01", "--at", "later")
+    assert code != 0 and "points.0" in out
+    code, out = run(app, "agencies", "reminders", "H29.01", "--default")
+    assert code == 0 and reader.get("/api/reminder-policy").json["points"] == ["50%", "1d"]
+
+    code, out = run(app, "agencies", "webhook", "H29.01", "--url", "ftp://x", "--json")
+    assert code != 0 and "http or https" in out
+    code, out = run(app, "agencies", "webhook", "H29.01", "--url", "https://tinh.example/h")
+    assert code == 0 and "secret (shown once)" in out
+    code, out = run(app, "agencies", "webhook", "H29.01", "--off")
+    assert code == 0 and "no webhook" in out
+
+    code, out = run(app, "officers", "email", "h29.01.tham_dinh", "not an address")
+    assert code != 0 and "email" in out
+    code, out = run(app, "officers", "email", "h29.01.tham_dinh", "an@tanan.gov.vn", "--json")
+    assert code == 0 and json.loads(out)["email"] == "an@tanan.gov.vn"
+    code, out = run(app, "officers", "email", "h29.01.tham_dinh", "--clear")
+    assert code == 0 and "no email" in out
