@@ -119,7 +119,8 @@ def register_error_handlers(app: Flask) -> None:
     def _diagram_rejected(error: DiagramRejected):
         errors: dict[str, list[str]] = {}
         for finding in error.findings:
-            errors.setdefault(finding.element, []).append(finding.message)
+            if finding.is_error:  # warnings do not refuse anything
+                errors.setdefault(finding.element, []).append(finding.message)
         return payload(422, "the diagram was rejected", errors), 422
 
     @app.errorhandler(SQLAlchemyError)

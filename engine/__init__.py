@@ -6,6 +6,7 @@ state, and stores what it gets back.
 
 from .bpmn_xml import parse_bpmn_bytes
 from .calendar import TIMEZONE, OfficeHours, WorkingCalendar
+from .check import executable_processes
 from .collaboration import Collaboration, Route, read_collaboration
 from .errors import (
     DiagramRejected,
@@ -22,7 +23,14 @@ from .errors import (
 from .evaluator import EvaluationError, UnsafeCodeError
 from .forms import Form
 from .instance import Message, ProcessInstance, ReadyStep
-from .procedure import CompiledProcess, ProcessCache, Step, compile_process, content_hash
+from .procedure import (
+    CompiledProcess,
+    ProcessCache,
+    Step,
+    check_process,
+    compile_process,
+    content_hash,
+)
 from .serializer import WorkflowSerializer
 from .timers import TimerClock, TimerInvalid
 from .transitions import (
@@ -68,8 +76,10 @@ __all__ = [
     "WorkflowStateError",
     "WorkingCalendar",
     "before_act",
+    "check_process",
     "compile_process",
     "content_hash",
+    "executable_processes",
     "json_safe",
     "parse_bpmn_bytes",
     "plan_transition",

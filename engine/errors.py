@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+ERROR, WARNING = "error", "warning"
+
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem in a diagram or a form, located by element id (or field path)."""
+    """One problem in a diagram or a form, located by element id (or field path; "document"
+    for the document as a whole), with the element's name and line when the check knows
+    them. An error refuses the deployment; a warning is told, and deploys."""
 
     element: str
     message: str
+    severity: str = ERROR
+    name: str | None = None
+    line: int | None = None
 
     def __str__(self) -> str:
         return f"{self.element}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
 
 class EngineError(Exception):
@@ -21,11 +32,13 @@ class EngineError(Exception):
 
 
 class DiagramRejected(EngineError):
-    """A BPMN document the platform refuses to deploy or run, with every finding."""
+    """A BPMN document the platform refuses to deploy or run, with every finding (its errors,
+    and the warnings found beside them)."""
 
     def __init__(self, findings: list[Finding]):
         self.findings = list(findings)
-        super().__init__("; ".join(str(f) for f in self.findings) or "diagram rejected")
+        errors = [f for f in self.findings if f.is_error] or self.findings
+        super().__init__("; ".join(str(f) for f in errors) or "diagram rejected")
 
 
 @dataclass

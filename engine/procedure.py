@@ -34,7 +34,8 @@ from processes import DossierStatus, role_for_lane
 
 from . import evaluator
 from .bpmn_xml import parse_bpmn_bytes
-from .errors import DiagramRejected, Finding, TooManyInstances
+from .check import locate, repaired, schema_findings, scope, structure_findings
+from .errors import WARNING, DiagramRejected, Finding, TooManyInstances
 from .forms import Form, check_schema
 from .timers import (
     EXPECTED,
@@ -95,6 +96,7 @@ _WAITING_EVENTS = {
     "conditionalEventDefinition",
 }
 _BPMN = "{" + BPMN_NS["bpmn"] + "}"
+_SHARED_DEFINITIONS = {"correlationProperty", "signal", "error", "escalation", "message"}
 
 
 @dataclass(frozen=True)
@@ -150,34 +152,97 @@ def compile_process(
     forms: Mapping[str, Mapping[str, Any]],
     *,
     resolve_role: Callable[[str | None], str | None] = role_for_lane,
+    deadline_days: Decimal | None = None,
+    strict: bool = True,
 ) -> CompiledProcess:
-    """Returns the compiled procedure, or raises DiagramRejected with every finding."""
+    """Returns the compiled procedure, or raises DiagramRejected with every finding (errors
+    and warnings) when the check finds any error.
+
+    `strict=False` compiles a version deployed already (to run its dossiers): the rules a
+    diagram needs to run safely still hold, but not the designer's rules added since it was
+    deployed (reachability, gateway branches, message routes, the XML Schema read in full),
+    which must never stop its running dossiers."""
+    findings, compiled = _analyse(
+        bpmn, process_id, forms, resolve_role, deadline_days, strict=strict
+    )
+    if compiled is None or any(finding.is_error for finding in findings):
+        raise DiagramRejected(findings)
+    return compiled
+
+
+def check_process(
+    bpmn: bytes,
+    process_id: str,
+    forms: Mapping[str, Mapping[str, Any]],
+    *,
+    resolve_role: Callable[[str | None], str | None] = role_for_lane,
+    deadline_days: Decimal | None = None,
+    dry_run: Callable[[CompiledProcess], list[Finding]] | None = None,
+) -> list[Finding]:
+    """Returns every finding of the designer's check, errors and warnings, each with its
+    element, name and line (findings about the whole document name "document"). Never
+    raises for anything the document holds. `dry_run` (engine.dry_run, set up by the
+    caller) runs when the diagram compiles without an error."""
+    try:
+        findings, compiled = _analyse(bpmn, process_id, forms, resolve_role, deadline_days)
+    except DiagramRejected as rejected:  # not a BPMN document at all
+        return rejected.findings
+    if dry_run is not None and compiled is not None and not any(f.is_error for f in findings):
+        findings += locate(dry_run(compiled), parse_bpmn_bytes(bpmn))
+    return findings
+
+
+def _analyse(bpmn, process_id, forms, resolve_role, deadline_days, *, strict=True):
+    """Returns (every finding, the compiled process or None when it cannot be built)."""
     root = parse_bpmn_bytes(bpmn)
-    findings: list[Finding] = []
-    findings += _unsupported_constructs(root)
-    findings += _unsafe_code(root)
-    findings += _oversized(root)
-    findings += _loops_without_wait(root)
-    timer_findings, timer_expressions = _timers(root)
-    findings += timer_findings
+    findings: list[Finding] = schema_findings(root) if strict else []
+    processes = scope(root, process_id)
+    if not processes:
+        ids = [p.get("id") for p in root.iterfind("bpmn:process", BPMN_NS)]
+        findings.append(
+            Finding("document", f"no process {process_id!r} in the file (it has: {ids or 'none'})")
+        )
+        return locate(findings, root), None
+    if processes[0].get("isExecutable") == "false":
+        findings.append(Finding(process_id, "the process is not executable (isExecutable)"))
+    timer_expressions: dict[str, str] = {}
+    for process in processes:
+        findings += _unsupported_constructs(process)
+        findings += _unsafe_code(process)
+        findings += _oversized(process)
+        findings += _loops_without_wait(process)
+        timer_findings, expressions = _timers(process)
+        findings += timer_findings
+        timer_expressions.update(expressions)
+    for shared in root:
+        # Document-level definitions (correlation properties; signals', errors' and
+        # escalations' payloads) that any process of the file may evaluate.
+        if isinstance(shared.tag, str) and shared.tag[len(_BPMN) :] in _SHARED_DEFINITIONS:
+            findings += _unsafe_code(shared)
+    if strict:
+        findings += structure_findings(root, processes)
     compiled_forms: dict[str, Form] = {}
     for key, schema in forms.items():
         problems = check_schema(key, schema, forms)
         findings += problems
         if not problems:
             compiled_forms[key] = Form(key, schema, forms)
+    if any(finding.message.startswith("schema: ") for finding in findings):
+        return locate(findings, root), None  # SpiffWorkflow's parser would stop at one of them
 
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    errors = [finding for finding in findings if finding.is_error]
+    parsed = repaired(root, errors) if errors else root  # the parser would stop at them
     try:
-        parser.add_bpmn_xml(etree.ElementTree(root), filename=f"{process_id}.bpmn")
+        parser.add_bpmn_xml(etree.ElementTree(parsed), filename=f"{process_id}.bpmn")
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
-        raise DiagramRejected(
-            [*findings, Finding(exc.id or "document", _first_line(exc))]
-        ) from None
+        findings.append(Finding(exc.id or "document", _first_line(exc)))
+        return locate(findings, root), None
     except SpiffWorkflowException as exc:
-        raise DiagramRejected([*findings, Finding("document", _first_line(exc))]) from None
+        findings.append(Finding("document", _first_line(exc)))
+        return locate(findings, root), None
 
     for task_spec in _all_task_specs(spec, subprocess_specs):
         _bound_instances(task_spec)
@@ -211,11 +276,11 @@ def compile_process(
                 findings.append(problem)
             else:
                 end_statuses[task_spec.name] = status
-    if not steps and not findings:
+    if not steps and not any(finding.is_error for finding in findings):
         findings.append(Finding(process_id, "the process has no user task for an officer to work"))
-    if findings:
-        raise DiagramRejected(findings)
-    return CompiledProcess(
+    if deadline_days is not None and steps:
+        findings += _budgets_over_deadline(processes[0], steps, deadline_days)
+    compiled = CompiledProcess(
         content_hash=content_hash(process_id, bpmn, forms),
         process_id=process_id,
         spec=spec,
@@ -228,6 +293,71 @@ def compile_process(
         catches=frozenset(catches),
         has_timers=has_timers,
     )
+    return locate(findings, root), compiled
+
+
+def _without_back_edges(edges: Mapping[str, list[str]], starts: list[str]) -> dict:
+    """Returns the edges that a depth-first walk from the starts finds going forward (the
+    ones closing a loop left out), so the graph left has no cycle."""
+    forward: dict[str, list[str]] = {}
+    state: dict[str, int] = {}  # 1: on the walk's path, 2: done
+    for start in starts:
+        if start in state:
+            continue
+        state[start] = 1
+        work = [(start, iter(edges.get(start, ())))]
+        while work:
+            node, targets = work[-1]
+            target = next(targets, None)
+            if target is None:
+                state[node] = 2
+                work.pop()
+                continue
+            if state.get(target) == 1:
+                continue  # back to a node on the path: a loop
+            forward.setdefault(node, []).append(target)
+            if target not in state:
+                state[target] = 1
+                work.append((target, iter(edges.get(target, ()))))
+    return forward
+
+
+def _budgets_over_deadline(process, steps: Mapping[str, Step], deadline: Decimal) -> list:
+    """Returns a warning when the step budgets on the longest path from the start add up to
+    more than the legal deadline allows (a deadline of 0 days is the same working day)."""
+    budgets = {  # waiting for the applicant's supplement is not the agency's time
+        name: step.budget_days
+        for name, step in steps.items()
+        if step.dossier_status is not DossierStatus.SUPPLEMENT_REQUESTED
+    }
+    edges: dict[str, list[str]] = {}
+    for flow in process.iterfind(".//bpmn:sequenceFlow", BPMN_NS):
+        edges.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    for event in process.iterfind(".//bpmn:boundaryEvent", BPMN_NS):
+        edges.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
+    starts = [e.get("id") for e in process.iterfind("bpmn:startEvent", BPMN_NS)]
+    forward = _without_back_edges(edges, starts)  # a loop back (a rework, a supplement)
+    best: dict[str, Decimal] = {}  # is not the path the deadline is planned on
+
+    def longest(node: str) -> Decimal:
+        if node not in best:
+            best[node] = budgets.get(node, Decimal(0)) + max(
+                (longest(target) for target in forward.get(node, ())), default=Decimal(0)
+            )
+        return best[node]
+
+    total = max((longest(start) for start in starts), default=Decimal(0))
+    allowed = deadline if deadline > 0 else Decimal(1)
+    if total <= allowed:
+        return []
+    return [
+        Finding(
+            process.get("id"),
+            f"the step budgets on the longest path add up to {total} working days, more than "
+            f"the legal deadline of {deadline} allows",
+            severity=WARNING,
+        )
+    ]
 
 
 class ProcessCache:
@@ -249,7 +379,7 @@ class ProcessCache:
             if digest in self._entries:
                 self._entries.move_to_end(digest)
                 return self._entries[digest]
-        compiled = compile_process(*sources())
+        compiled = compile_process(*sources(), strict=False)  # deployed: it runs
         with self._lock:
             self._entries[digest] = compiled
             while len(self._entries) > self._max_entries:
@@ -400,9 +530,10 @@ def _unsafe_code(root) -> list[Finding]:
     seen = set()
     for node, text, mode in _code(root):
         source = (text or "").strip()
-        if not source or (node, source, mode) in seen:
+        key = (_owner_id(node), source, mode)
+        if not source or key in seen:
             continue
-        seen.add((node, source, mode))
+        seen.add(key)
         try:
             evaluator.check(source, mode=mode)
         except evaluator.UnsafeCodeError as exc:
@@ -445,7 +576,10 @@ def _oversized(root) -> list[Finding]:
                     f"{count} outgoing sequence flows: at most {MAX_OUTGOING_FLOWS}",
                 )
             )
-    for process in root.iterfind(".//bpmn:process", BPMN_NS):
+    processes = (
+        [root] if root.tag == f"{_BPMN}process" else root.iterfind(".//bpmn:process", BPMN_NS)
+    )
+    for process in processes:
         count = sum(1 for node in process.iter() if _flow_kind(node))
         if count > MAX_FLOW_ELEMENTS:
             findings.append(

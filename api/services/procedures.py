@@ -11,7 +11,18 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from engine import CompiledProcess, WorkflowSerializer, compile_process, content_hash
+from engine import (
+    CompiledProcess,
+    DiagramRejected,
+    Finding,
+    TimerClock,
+    WorkflowSerializer,
+    check_process,
+    compile_process,
+    content_hash,
+    executable_processes,
+)
+from engine.dry_run import dry_run
 from processes import CATALOGUE, GROUPS, Procedure, read_sources
 
 from ..store import ProcedureVersion, db
@@ -46,6 +57,11 @@ def deploy(
             f"procedure {procedure.code} has no form {procedure.declaration_form}",
             {"forms": [f"{procedure.declaration_form} is missing"]},
         )
+    if digest not in _DRY_RUN_PASSED:  # a diagram that would fail at run time: refused now
+        failures = [f for f in dry_run_of(op, procedure)(compiled) if f.is_error]
+        if failures:
+            raise DiagramRejected(failures)
+        _DRY_RUN_PASSED.add(digest)
     latest = db.session.scalar(
         select(func.max(ProcedureVersion.version)).where(
             ProcedureVersion.procedure_code == procedure.code
@@ -70,6 +86,34 @@ def deploy(
 def deploy_catalogue(op: Operation) -> list[tuple[ProcedureVersion, bool]]:
     """Returns the deployed version of every catalogue procedure (new ones in effect now)."""
     return [deploy(op, p) for p in CATALOGUE.values()]
+
+
+# Content hashes whose dry run passed in this process (a diagram's run does not change).
+_DRY_RUN_PASSED: set[str] = set()
+
+
+def dry_run_of(op: Operation, procedure: Procedure | None):
+    """Returns the dry run for a procedure's diagram: its declaration form, and the starts
+    the platform gives it (alone, and as a member of each group it belongs to)."""
+    starts: list[dict] = [{"group": None}]
+    if procedure is not None:
+        for group in GROUPS.values():
+            if group.member(procedure.code) is not None:
+                processes = [CATALOGUE[m.code].process_id for m in group.members]
+                for verification in (False, True):
+                    context = {
+                        "code": "DRY-RUN",
+                        "procedures": processes,
+                        "parts": {process_id: {} for process_id in processes},
+                    }
+                    starts.append({"group": {**context, "verification": verification}})
+    clock = TimerClock(op.at, op.calendar)
+    declaration = procedure.declaration_form if procedure is not None else None
+
+    def run(process: CompiledProcess) -> list[Finding]:
+        return dry_run(process, clock=clock, declaration_form=declaration, starts=starts)
+
+    return run
 
 
 def current_version(procedure_code: str, at: datetime) -> ProcedureVersion | None:
@@ -152,3 +196,72 @@ def step_summaries(process: CompiledProcess) -> list[dict]:
         }
         for step in process.steps.values()
     ]
+
+
+def check_diagram(
+    op: Operation,
+    bpmn: bytes,
+    *,
+    process_id: str | None = None,
+    forms: dict | None = None,
+    procedure_code: str | None = None,
+) -> dict:
+    """Returns the designer's check of a diagram: every finding, errors and warnings, each with
+    its element, name and line. `procedure_code` names a catalogue procedure: its process
+    id, legal deadline and (when `forms` is not given) the forms of its version in force are
+    used. Deploys nothing."""
+    procedure = None
+    if procedure_code is not None:
+        procedure = CATALOGUE.get(procedure_code)
+        if procedure is None:
+            raise Invalid("unknown procedure", {"procedure": [f"no procedure {procedure_code}"]})
+        process_id = process_id or procedure.process_id
+        if forms is None:
+            version = current_version(procedure.code, op.at)
+            forms = dict(version.forms) if version is not None else read_sources(procedure).forms
+    findings = _findings(op, bpmn, process_id, forms or {}, procedure)
+    errors = sum(1 for finding in findings if finding.is_error)
+    return {
+        "ok": errors == 0,
+        "process_id": process_id,
+        "errors": errors,
+        "warnings": len(findings) - errors,
+        "findings": [
+            {
+                "severity": finding.severity,
+                "element": finding.element,
+                "name": finding.name,
+                "line": finding.line,
+                "message": finding.message,
+            }
+            for finding in sorted(findings, key=_reading_order)
+        ],
+    }
+
+
+def _findings(
+    op: Operation, bpmn: bytes, process_id: str | None, forms: dict, procedure
+) -> list[Finding]:
+    if process_id is None:
+        candidates = executable_processes(bpmn)
+        if len(candidates) != 1:
+            return [
+                Finding(
+                    "document",
+                    "name the process to check: the file has "
+                    + (", ".join(candidates) if candidates else "no executable process"),
+                )
+            ]
+        process_id = candidates[0]
+    deadline = procedure.deadline.value if procedure is not None else None
+    return check_process(
+        bpmn,
+        process_id,
+        forms,
+        deadline_days=deadline,
+        dry_run=dry_run_of(op, procedure),
+    )
+
+
+def _reading_order(finding: Finding) -> tuple:
+    return (finding.line or 0, finding.severity != "error", finding.element)

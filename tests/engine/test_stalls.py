@@ -47,7 +47,10 @@ def test_shipped_supplement_loop_never_reports_completed_without_an_end_event(bi
     assert only_step(restored).task_id == ready.task_id and not restored.is_completed
 
 
-def test_path_ending_without_an_end_event_fails_the_step_instead_of_completing():
+def test_path_ending_without_an_end_event_fails_the_step_instead_of_completing(monkeypatch):
+    """Defence in depth: the check refuses a path that ends without an end event (and the
+    end event no path reaches); were it not, the step fails with WorkflowStalled."""
+    monkeypatch.setattr(procedure, "structure_findings", lambda root, processes: [])
     source = diagram(
         '<bpmn:scriptTask id="dead_end"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>',
         [("check", "dead_end")],
@@ -60,7 +63,8 @@ def test_path_ending_without_an_end_event_fails_the_step_instead_of_completing()
     assert not instance.is_completed
 
 
-def test_only_an_end_event_completes_a_workflow(birth_process):
+def test_only_an_end_event_completes_a_workflow(birth_process, monkeypatch):
+    monkeypatch.setattr(procedure, "structure_findings", lambda root, processes: [])
     refusal = {"decision": "refuse", "refusal_reason": "Sai thẩm quyền"}
     instance = ProcessInstance.start(birth_process, {})
     instance.complete(only_step(instance).task_id, refusal)
