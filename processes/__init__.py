@@ -13,7 +13,15 @@ from .catalogue import (
     read_sources,
 )
 from .codes import dossier_code
-from .roles import LEADER_ROLE, OPERATOR_ROLE, RECEPTION_ROLE, ROLES, Role, role_for_lane
+from .roles import (
+    DESIGNER_ROLE,
+    LEADER_ROLE,
+    OPERATOR_ROLE,
+    RECEPTION_ROLE,
+    ROLES,
+    Role,
+    role_for_lane,
+)
 from .statuses import (
     OPEN_TASK_STATES,
     Channel,
@@ -30,6 +38,7 @@ __all__ = [
     "LEADER_ROLE",
     "OPEN_TASK_STATES",
     "OPERATOR_ROLE",
+    "DESIGNER_ROLE",
     "RECEPTION_ROLE",
     "ROLES",
     "AgencyKind",

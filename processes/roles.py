@@ -58,6 +58,9 @@ ROLES: dict[str, Role] = {
         # Operators: they see and retry their agency's handoffs; no lane names them, so no
         # step of a procedure is ever theirs.
         Role("quan_tri", "Quản trị hệ thống", frozenset()),
+        # Process designers: they draw, check and deploy procedure versions; no lane names
+        # them either.
+        Role("thiet_ke", "Cán bộ thiết kế quy trình", frozenset()),
     )
 }
 
@@ -65,6 +68,8 @@ ROLES: dict[str, Role] = {
 LEADER_ROLE = "lanh_dao"
 # Operators see and retry handoffs between agencies.
 OPERATOR_ROLE = "quan_tri"
+# Who may deploy procedure versions.
+DESIGNER_ROLE = "thiet_ke"
 # Only reception receives dossiers (the one-stop counter, or the officer reviewing online ones).
 RECEPTION_ROLE = "tiep_nhan"
 

@@ -4,15 +4,19 @@ check a diagram as a deployment would."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from engine import TIMEZONE
 from engine.bpmn_xml import MAX_BPMN_BYTES
+from processes import CATALOGUE
 
-from ..services import deploy_catalogue, operation
+from ..services import Actor, deploy_catalogue, operation
 from ..services.procedures import check_diagram
+from ..services.versions import upload_version
 from ..store import db
 from .common import json_option, reports_errors
 
@@ -20,10 +24,52 @@ procedures = AppGroup("procedures", help="Procedure versions.")
 
 
 @procedures.command("deploy")
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--procedure", "procedure_code", help="the procedure FILE is a new version of")
+@click.option(
+    "--forms",
+    "forms_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="its forms (JSON Schema files; default: the version in force's)",
+)
+@click.option(
+    "--effective",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d"]),
+    help="when new dossiers start using it (a date is midnight, Vietnam time); default now",
+)
 @reports_errors
-def procedures_deploy():
-    """Deploy the catalogue's diagrams and forms (a new version only when content changed)."""
-    deployed = deploy_catalogue(operation())
+def procedures_deploy(file, procedure_code, forms_dir, effective):
+    """Deploy the catalogue's diagrams and forms (a new version only when content changed);
+    or, with FILE and --procedure, a new version of that procedure from FILE, after the
+    check and the dry run, in force from --effective."""
+    op = operation()
+    if file is not None:
+        if not procedure_code:
+            raise click.UsageError("give --procedure with FILE")
+        if procedure_code not in CATALOGUE:
+            raise click.UsageError(f"no procedure {procedure_code}")
+        forms = _read_forms(forms_dir, CATALOGUE[procedure_code].slug) if forms_dir else None
+        version, created, warnings = upload_version(
+            Actor.system(agency_id=None, agency_code="", agency_kind="", reason="console"),
+            op,
+            procedure_code,
+            file.read_bytes()[: MAX_BPMN_BYTES + 1],
+            forms=forms,
+            effective_from=_aware(effective) if effective else None,
+        )
+        db.session.commit()
+        for warning in warnings:
+            where = f"{file.name}:{warning['line'] or ''}"
+            click.echo(f"{where}: warning: {warning['element']}: {warning['message']}")
+        state = "new version" if created else "unchanged"
+        click.echo(
+            f"{version.procedure_code} v{version.version} {version.content_hash[:12]} ({state}), "
+            f"in force from {version.effective_from.astimezone(TIMEZONE).isoformat()}"
+        )
+        return
+    deployed = deploy_catalogue(op)
     db.session.commit()
     for version, created in deployed:
         state = "new version" if created else "unchanged"
@@ -79,3 +125,17 @@ def procedures_check(file, process_id, procedure_code, forms_dir, as_json):
         )
     if not report["ok"]:
         raise SystemExit(1)
+
+
+def _read_forms(folder: Path, slug: str) -> dict:
+    forms = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            forms[f"{slug}/{path.stem}"] = json.loads(path.read_text("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise click.BadParameter(f"{path.name}: {exc}", param_hint="--forms") from None
+    return forms
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=TIMEZONE)

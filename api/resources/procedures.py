@@ -3,16 +3,19 @@ POST /api/procedures/check: the designer's check of a diagram."""
 
 from __future__ import annotations
 
+from flask import Response
 from marshmallow import Schema, fields, validate
 
 from engine.bpmn_xml import MAX_BPMN_BYTES
 
-from ..auth import login_required
+from ..auth import current_actor, login_required
 from ..body import Blueprint
+from ..schemas.common import LocalDateTime
 from ..schemas.procedures import ProcedureDetailSchema, ProcedureSchema
-from ..services import describe_catalogue, operation
+from ..services import commit, describe_catalogue, operation
 from ..services.groups import describe_procedure
 from ..services.procedures import check_diagram
+from ..services.versions import describe_version, get_version, list_versions, upload_version
 
 blp = Blueprint(
     "procedures", __name__, url_prefix="/api/procedures", description="Thủ tục hành chính"
@@ -90,4 +93,95 @@ def check(body):
         process_id=body["process_id"],
         forms=body["forms"],
         procedure_code=body["procedure"],
+    )
+
+
+class VersionUploadSchema(Schema):
+    bpmn = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BPMN_BYTES),
+        metadata={"description": "the BPMN 2.0 XML document, as text"},
+    )
+    forms = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=255)),
+        values=fields.Dict(),
+        load_default=None,
+        metadata={"description": "its JSON Schema forms by key; the version in force's if absent"},
+    )
+    effective_from = fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "when new dossiers start using it (now if absent; not past)"},
+    )
+
+
+class VersionSchema(Schema):
+    procedure = fields.String()
+    version = fields.Integer()
+    content_hash = fields.String()
+    process_id = fields.String()
+    effective_from = LocalDateTime()
+    created_at = LocalDateTime()
+    in_force = fields.Boolean(metadata={"description": "the version new dossiers use now"})
+    steps = fields.List(fields.Dict())
+    forms = fields.List(fields.String())
+
+
+class VersionListSchema(Schema):
+    items = fields.List(fields.Nested(VersionSchema))
+
+
+class DeployedSchema(VersionSchema):
+    created = fields.Boolean(metadata={"description": "false: the same content was deployed"})
+    findings = fields.List(fields.Nested(FindingSchema), metadata={"description": "warnings"})
+
+
+@blp.route("/<string:code>/versions")
+@login_required
+@blp.response(200, VersionListSchema)
+def versions(code):
+    """A procedure's versions, newest first, saying which is in force."""
+    op = operation()
+    return {"items": [describe_version(v, op) for v in list_versions(code)]}
+
+
+@blp.route("/<string:code>/versions", methods=["POST"])
+@login_required
+@blp.arguments(VersionUploadSchema)
+@blp.response(201, DeployedSchema)
+def upload(body, code):
+    """Deploy a new version of a procedure from its diagram (designers, role thiet_ke): the
+    check and the dry run first (422 with every error), then in force from `effective_from`.
+    Dossiers received before keep their version."""
+    op = operation()
+    version, created, findings = upload_version(
+        current_actor(),
+        op,
+        code,
+        body["bpmn"].encode("utf-8"),
+        forms=body["forms"],
+        effective_from=body["effective_from"],
+    )
+    commit()
+    return {**describe_version(version, op), "created": created, "findings": findings}
+
+
+@blp.route("/<string:code>/versions/<int:number>")
+@login_required
+@blp.response(200, VersionSchema)
+def version(code, number):
+    """One version: its dates, whether it is in force, its steps and forms."""
+    return describe_version(get_version(code, number), operation())
+
+
+@blp.route("/<string:code>/versions/<int:number>/bpmn")
+@login_required
+def version_diagram(code, number):
+    """The version's diagram, as deployed (BPMN 2.0 XML)."""
+    found = get_version(code, number)
+    return Response(
+        found.bpmn_source,
+        mimetype="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{code}-v{number}.bpmn"',
+        },
     )

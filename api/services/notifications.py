@@ -97,7 +97,10 @@ def _policy(agency: Agency) -> ReminderPolicy:
     try:
         return ReminderPolicy.read(agency.reminder_policy)
     except PolicyInvalid:
-        _LOG.warning("stored reminder policy unreadable", extra={"error": agency.code})
+        _LOG.warning(
+            "stored reminder policy unreadable: the default applies",
+            extra={"error": f"agency {agency.code}"},
+        )
         return ReminderPolicy()
 
 

@@ -74,8 +74,8 @@ def test_demo_seed_is_idempotent_and_lists_the_same_tokens(app):
     assert code == 0, out
     seeded = json.loads(out)["officers"]
     # Two communes, and the police, social insurance and social protection agencies of their
-    # groups: one officer per role each (operator included).
-    assert len(seeded) == 6 * 5
+    # groups: one officer per role each (operator and process designer included).
+    assert len(seeded) == 6 * 6
     assert {o["agency"] for o in seeded} == {
         "H29.01",
         "H29.02",
@@ -90,6 +90,7 @@ def test_demo_seed_is_idempotent_and_lists_the_same_tokens(app):
         ("lanh_dao",),
         ("van_thu",),
         ("quan_tri",),
+        ("thiet_ke",),
     }
     code, again = run(app, "demo", "seed", "--json")
     assert json.loads(again)["officers"] == seeded
