@@ -24,7 +24,6 @@ import tempfile
 import time
 import uuid
 from contextlib import ExitStack
-from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -32,37 +31,24 @@ import psycopg
 from api import create_app
 from api.services import deploy, operation
 from api.store import db
-from processes import AgencyKind, LegalDeadline, Procedure, catalogue
+from processes import catalogue
+from tests.escalation import ESCALATION, FORMS, TIMER, received_at_appraisal
 
 from .__main__ import machine
 from .groups import check_services, libpq_url, rq_workers
 from .server import ROOT, bench_database, prepare
 
 TARGET_SECONDS = 60.0
-PROCEDURE = Procedure(
-    code="9.900001",
-    slug="chuyen_lanh_dao",
-    name="Chuyển lãnh đạo khi quá hạn (đo hiệu năng)",
-    agency_kind=AgencyKind.COMMUNE,
-    deadline=LegalDeadline(Decimal("3")),
-    process_id="chuyen_lanh_dao",
-    declaration_form="chuyen_lanh_dao/to_khai",
-)
-FORMS = {
-    "chuyen_lanh_dao/to_khai": {"type": "object", "properties": {"noi_dung": {"type": "string"}}},
-    "chuyen_lanh_dao/xu_ly": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
-}
 DIAGRAM = ROOT / "tests" / "fixtures" / "bpmn" / "escalation.bpmn"
 # The appraisal's boundary timer, made short: the template's timer is due a second after it
 # starts waiting, and so is every clone's (the due time is in the workflow state).
-TIMER = "<bpmn:timeDuration>1 ngày làm việc</bpmn:timeDuration>".encode()
 SHORT_TIMER = b"<bpmn:timeDuration>PT1S</bpmn:timeDuration>"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def template_dossier(database_url: str, instance: Path, tokens: dict[str, str]) -> str:
     """Returns the code of a dossier at appraisal, its boundary timer waiting."""
-    catalogue.CATALOGUE[PROCEDURE.code] = PROCEDURE
+    catalogue.CATALOGUE[ESCALATION.code] = ESCALATION
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": database_url, "MOTCUA_INSTANCE_DIR": str(instance)}
     )
@@ -70,23 +56,10 @@ def template_dossier(database_url: str, instance: Path, tokens: dict[str, str]) 
         bpmn = DIAGRAM.read_bytes()
         if TIMER not in bpmn:
             raise RuntimeError(f"{DIAGRAM} no longer has the timer this bench shortens")
-        deploy(operation(), PROCEDURE, bpmn=bpmn.replace(TIMER, SHORT_TIMER), forms=FORMS)
+        deploy(operation(), ESCALATION, bpmn=bpmn.replace(TIMER, SHORT_TIMER), forms=FORMS)
         db.session.commit()
-    client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens['h29.01.tiep_nhan']}"}
-    body = {
-        "procedure": PROCEDURE.code,
-        "applicant": {"full_name": "Trần Thị Bình"},
-        "data": {"noi_dung": "Đề nghị xác nhận"},
-    }
-    dossier = client.post("/api/dossiers", json=body, headers=headers).get_json()
-    [task] = dossier["tasks"]
-    client.post(f"/api/tasks/{task['id']}/claim", headers=headers)
-    done = client.post(
-        f"/api/tasks/{task['id']}/complete", json={"data": {"ok": True}}, headers=headers
-    )
-    if done.status_code != 200:
-        raise RuntimeError(f"the template dossier did not reach appraisal: {done.get_json()}")
+    dossier = received_at_appraisal(app.test_client(), headers)
     with app.app_context():
         db.engine.dispose()
     time.sleep(1.1)  # its timer (and so every clone's) is due

@@ -10,7 +10,7 @@ on any error, and a check report (`check_process`) lists errors and warnings ali
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
@@ -247,14 +247,12 @@ def _references(container, defined, messages, flows) -> list[Finding]:
 def _loops_through_people(container) -> list[Finding]:
     """Returns a warning per loop through a user task: SpiffWorkflow stops following the task
     tree 1,000 levels down, so such a loop stalls after about 333 rounds."""
-    from .procedure import _cycles  # the cycle finder the loop check already uses
-
     edges: dict[str, list[str]] = {}
     users = {n.get("id") for n in container.iterfind(".//bpmn:userTask", NS)}
     for flow in container.iterfind(".//bpmn:sequenceFlow", NS):
         edges.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
     findings = []
-    for component in _cycles(edges):
+    for component in cycles(edges):
         people = sorted(component & users)
         if people:
             findings.append(
@@ -341,3 +339,49 @@ def repaired(root: etree._Element, findings: Iterable[Finding]) -> etree._Elemen
         elif kind == "process":
             node.set("isExecutable", "true")
     return fixed
+
+
+def cycles(edges: Mapping[str, list[str]]) -> list[set[str]]:
+    """Returns the strongly connected components that contain a cycle (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in list(edges):
+        if root in index:
+            continue
+        work = [(root, iter(edges.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for succ in successors:
+                if succ not in index:
+                    index[succ] = low[succ] = len(index)
+                    stack.append(succ)
+                    on_stack.add(succ)
+                    work.append((succ, iter(edges.get(succ, ()))))
+                    advanced = True
+                    break
+                if succ in on_stack:
+                    low[node] = min(low[node], index[succ])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges.get(node, ()):
+                    found.append(component)
+    return found

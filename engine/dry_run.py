@@ -21,7 +21,7 @@ from typing import Any
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from .errors import WARNING, EngineError, Finding, FormInvalid, NotAwaited
+from .errors import WARNING, EngineError, Finding, FormInvalid, NotAwaited, element_of
 from .evaluator import EvaluationError
 from .instance import ProcessInstance
 from .procedure import CompiledProcess
@@ -140,7 +140,7 @@ def _declaration(process: CompiledProcess, form_key: str | None) -> dict:
 
 
 def _record(failures: dict, exc: BaseException, path: str) -> None:
-    element = _element_of(exc)
+    element = element_of(exc) or "document"
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     inner = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
     if isinstance(inner, EvaluationError) and str(inner):
@@ -149,16 +149,6 @@ def _record(failures: dict, exc: BaseException, path: str) -> None:
     key = (element, message)
     if key not in failures:
         failures[key] = Finding(element, f"the dry run failed here ({path}): {message}")
-
-
-def _element_of(exc: BaseException) -> str:
-    element = getattr(exc, "element", None) or getattr(exc, "last_task", None)
-    if element:
-        return str(element)
-    task = getattr(exc, "task", None)
-    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
-    name = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-    return str(name) if name else "document"
 
 
 def _brief(answers: Mapping[str, Any]) -> str:

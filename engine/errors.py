@@ -27,6 +27,18 @@ class Finding:
         return self.severity == ERROR
 
 
+def element_of(exc: BaseException) -> str | None:
+    """Returns the id of the diagram element an engine error (ours or SpiffWorkflow's)
+    happened at, when it says."""
+    element = getattr(exc, "element", None) or getattr(exc, "last_task", None)
+    if element:
+        return str(element)
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    name = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    return str(name) if name else None
+
+
 class EngineError(Exception):
     """Base class of every error the engine raises on purpose."""
 

@@ -34,7 +34,7 @@ from processes import DossierStatus, role_for_lane
 
 from . import evaluator
 from .bpmn_xml import parse_bpmn_bytes
-from .check import locate, repaired, schema_findings, scope, structure_findings
+from .check import cycles, locate, repaired, schema_findings, scope, structure_findings
 from .errors import WARNING, DiagramRejected, Finding, TooManyInstances
 from .forms import Form, check_schema
 from .timers import (
@@ -644,7 +644,7 @@ def _loops_without_wait(root) -> list[Finding]:
     for event in root.iterfind(".//bpmn:boundaryEvent", BPMN_NS):
         connect(event.get("attachedToRef"), event.get("id"))
     findings = []
-    for component in _cycles(edges):
+    for component in cycles(edges):
         members = sorted(component, key=order.__getitem__)
         shown = ", ".join(members[:5]) + (", …" if len(members) > 5 else "")
         findings.append(
@@ -667,52 +667,6 @@ def _waits(node, kind: str) -> bool:
     if kind in {"subProcess", "adHocSubProcess", "transaction"}:
         return any(_flow_kind(child) in _WAIT_NODES for child in node.iter() if child is not node)
     return False
-
-
-def _cycles(edges: Mapping[str, list[str]]) -> list[set[str]]:
-    """Returns the strongly connected components that contain a cycle (Tarjan, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found = []
-    for root in list(edges):
-        if root in index:
-            continue
-        work = [(root, iter(edges.get(root, ())))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, successors = work[-1]
-            advanced = False
-            for succ in successors:
-                if succ not in index:
-                    index[succ] = low[succ] = len(index)
-                    stack.append(succ)
-                    on_stack.add(succ)
-                    work.append((succ, iter(edges.get(succ, ()))))
-                    advanced = True
-                    break
-                if succ in on_stack:
-                    low[node] = min(low[node], index[succ])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component = set()
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.add(member)
-                    if member == node:
-                        break
-                if len(component) > 1 or node in edges.get(node, ()):
-                    found.append(component)
-    return found
 
 
 def _bound_instances(task_spec) -> None:

@@ -95,14 +95,7 @@ def procedures_deploy(file, procedure_code, forms_dir, effective):
 def procedures_check(file, process_id, procedure_code, forms_dir, as_json):
     """Check a diagram as a deployment would: every error and warning at once, each with its
     element, name and line. Exits 1 when there is an error."""
-    forms = None
-    if forms_dir is not None:
-        forms = {}
-        for path in sorted(forms_dir.glob("*.json")):
-            try:
-                forms[f"{forms_dir.name}/{path.stem}"] = json.loads(path.read_text("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise click.BadParameter(f"{path.name}: {exc}", param_hint="--forms") from None
+    forms = _read_forms(forms_dir, forms_dir.name) if forms_dir is not None else None
     report = check_diagram(
         operation(),
         file.read_bytes()[: MAX_BPMN_BYTES + 1],
@@ -127,11 +120,12 @@ def procedures_check(file, process_id, procedure_code, forms_dir, as_json):
         raise SystemExit(1)
 
 
-def _read_forms(folder: Path, slug: str) -> dict:
+def _read_forms(folder: Path, prefix: str) -> dict:
+    """Returns the JSON Schema files of a folder as forms keyed `<prefix>/<file name>`."""
     forms = {}
     for path in sorted(folder.glob("*.json")):
         try:
-            forms[f"{slug}/{path.stem}"] = json.loads(path.read_text("utf-8"))
+            forms[f"{prefix}/{path.stem}"] = json.loads(path.read_text("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise click.BadParameter(f"{path.name}: {exc}", param_hint="--forms") from None
     return forms

@@ -50,20 +50,12 @@ class RedisQueue:
 
     def push(self, job_ids: Iterable[int]) -> None:
         job_ids = list(job_ids)
-        try:
-            self.queue.enqueue_many(
-                [
-                    Queue.prepare_data(
-                        perform, args=(job_id,), result_ttl=0, failure_ttl=86400, timeout=300
-                    )
-                    for job_id in job_ids
-                ]
-            )
-        except RedisError as exc:
-            log.warning(
-                "queue unreachable: the relay will hand the jobs over again",
-                extra={"job_args": job_ids, "error": f"{type(exc).__name__}: {exc}"[:300]},
-            )
+        self._enqueue(
+            perform,
+            [(job_id,) for job_id in job_ids],
+            "queue unreachable: the relay will hand the jobs over again",
+            {"job_args": job_ids},
+        )
 
     def room_for_timers(self) -> int:
         """Returns how many dossiers' timers a sweep may claim now: the sweep's size less
@@ -76,21 +68,27 @@ class RedisQueue:
 
     def push_timers(self, dossier_ids: Iterable[int]) -> None:
         ids = list(dossier_ids)
-        batches = [ids[i : i + TIMER_BATCH] for i in range(0, len(ids), TIMER_BATCH)]
+        self._enqueue(
+            perform_timers,
+            [(ids[i : i + TIMER_BATCH],) for i in range(0, len(ids), TIMER_BATCH)],
+            "queue unreachable: the timers are swept again when their lease ends",
+            {"dossiers": len(ids)},
+        )
+
+    def _enqueue(self, function, calls: list[tuple], lost: str, extra: dict) -> None:
+        """Pushes one rq job per call; a Redis that cannot take them is logged, never raised
+        (the database keeps the work, and the relay hands it over again)."""
         try:
             self.queue.enqueue_many(
                 [
                     Queue.prepare_data(
-                        perform_timers, args=(batch,), result_ttl=0, failure_ttl=86400, timeout=300
+                        function, args=args, result_ttl=0, failure_ttl=86400, timeout=300
                     )
-                    for batch in batches
+                    for args in calls
                 ]
             )
         except RedisError as exc:
-            log.warning(
-                "queue unreachable: the timers are swept again when their lease ends",
-                extra={"dossiers": len(ids), "error": f"{type(exc).__name__}: {exc}"[:300]},
-            )
+            log.warning(lost, extra={**extra, "error": f"{type(exc).__name__}: {exc}"[:300]})
 
 
 def perform_timers(dossier_ids: list[int]) -> int:

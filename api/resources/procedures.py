@@ -40,12 +40,23 @@ def show_procedure(code):
     return describe_procedure(operation(), code)
 
 
-class CheckRequestSchema(Schema):
+class DiagramSchema(Schema):
+    """A diagram uploaded with its forms."""
+
     bpmn = fields.String(
         required=True,
         validate=validate.Length(min=1, max=MAX_BPMN_BYTES),
         metadata={"description": "the BPMN 2.0 XML document, as text"},
     )
+    forms = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=255)),
+        values=fields.Dict(),
+        load_default=None,
+        metadata={"description": "JSON Schema forms by key (e.g. khai_sinh/tiep_nhan)"},
+    )
+
+
+class CheckRequestSchema(DiagramSchema):
     process_id = fields.String(
         load_default=None,
         validate=validate.Length(min=1, max=255),
@@ -55,12 +66,6 @@ class CheckRequestSchema(Schema):
         load_default=None,
         validate=validate.Length(min=1, max=32),
         metadata={"description": "a catalogue procedure: its process id, deadline and forms"},
-    )
-    forms = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=255)),
-        values=fields.Dict(),
-        load_default=None,
-        metadata={"description": "JSON Schema forms by key (e.g. khai_sinh/tiep_nhan)"},
     )
 
 
@@ -96,18 +101,7 @@ def check(body):
     )
 
 
-class VersionUploadSchema(Schema):
-    bpmn = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=MAX_BPMN_BYTES),
-        metadata={"description": "the BPMN 2.0 XML document, as text"},
-    )
-    forms = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=255)),
-        values=fields.Dict(),
-        load_default=None,
-        metadata={"description": "its JSON Schema forms by key; the version in force's if absent"},
-    )
+class VersionUploadSchema(DiagramSchema):
     effective_from = fields.AwareDateTime(
         load_default=None,
         metadata={"description": "when new dossiers start using it (now if absent; not past)"},

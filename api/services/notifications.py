@@ -293,13 +293,13 @@ def reminder_policy(actor: Actor) -> ReminderPolicy:
     return _policy(db.session.get(Agency, actor.agency_id))
 
 
-def set_reminder_policy(actor: Actor, value: object) -> ReminderPolicy:
+def set_reminder_policy(actor: Actor, value: dict) -> ReminderPolicy:
     """Returns the agency's new reminder policy, once stored (operators only; the caller
     commits). Open tasks follow it from their next reminder instant."""
     if OPERATOR_ROLE not in actor.roles:
         raise Forbidden(OPERATOR_ONLY)
     try:
-        policy = ReminderPolicy.read(value if isinstance(value, dict) else {"policy": value})
+        policy = ReminderPolicy.read(value)
     except PolicyInvalid as exc:
         raise Invalid(
             "the reminder policy cannot be followed", {exc.field: [exc.message]}

@@ -30,6 +30,7 @@ from engine import (
     before_act,
     plan_transition,
 )
+from engine.errors import element_of
 from engine.serializer import SPIFF_SERIALIZER_VERSION
 
 from ..store import (
@@ -108,7 +109,7 @@ def acting() -> Iterator[None]:
     except FormInvalid:
         raise  # the form's own field errors, mapped by the HTTP layer
     except (SpiffWorkflowException, EngineError) as exc:
-        element = _element_of(exc)
+        element = element_of(exc) or "(workflow)"
         if isinstance(exc, WorkflowStalled):
             # Not the officer's doing: the diagram cannot go on. Operators must hear of it.
             _LOG.warning("workflow stalled", extra={"element": element, "error": str(exc)[:500]})
@@ -120,17 +121,6 @@ def acting() -> Iterator[None]:
             f"the workflow could not continue: {type(exc).__name__}",
             {"(workflow)": ["the step exceeded the engine's limits"]},
         ) from None
-
-
-def _element_of(exc: BaseException) -> str:
-    """Returns the id of the diagram element an engine error happened at, if it says."""
-    element = getattr(exc, "element", None) or getattr(exc, "last_task", None)
-    if element:
-        return str(element)
-    task = getattr(exc, "task", None)
-    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
-    name = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-    return str(name) if name else "(workflow)"
 
 
 def apply(

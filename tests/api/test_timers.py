@@ -5,7 +5,6 @@ hand-out that is lost (a worker killed, Redis gone) is swept again when its leas
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -14,23 +13,9 @@ from api.jobs import InProcessQueue, relay_due
 from api.jobs.runner import run_timers
 from api.services import NoQueue
 from api.store import Dossier, db
-from processes import AgencyKind, LegalDeadline, Procedure
 from tests.conftest import deploy_test_procedure
 from tests.engine.conftest import fixture_bytes
-
-ESCALATION = Procedure(
-    code="9.000004",
-    slug="chuyen_lanh_dao",
-    name="Chuyển lãnh đạo khi quá hạn (thử nghiệm)",
-    agency_kind=AgencyKind.COMMUNE,
-    deadline=LegalDeadline(Decimal("3")),
-    process_id="chuyen_lanh_dao",
-    declaration_form="chuyen_lanh_dao/to_khai",
-)
-FORMS = {
-    "chuyen_lanh_dao/to_khai": {"type": "object", "properties": {"noi_dung": {"type": "string"}}},
-    "chuyen_lanh_dao/xu_ly": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
-}
+from tests.escalation import ESCALATION, FORMS, received_at_appraisal
 
 
 @pytest.fixture
@@ -55,18 +40,9 @@ class LostQueue(NoQueue):
 def at_appraisal(as_officer) -> dict:
     """Returns a dossier received Monday 09:00 whose reception is done: appraisal is open
     and its boundary timer (1 working day: Tuesday 09:00) waits."""
-    body = {
-        "procedure": ESCALATION.code,
-        "applicant": {"full_name": "Trần Thị Bình"},
-        "data": {"noi_dung": "Đề nghị xác nhận"},
-    }
     reception = as_officer("h29.01.tiep_nhan")
-    dossier = reception.post("/api/dossiers", json=body).json
-    [task] = dossier["tasks"]
-    assert reception.post(f"/api/tasks/{task['id']}/claim").status_code == 200
-    done = reception.post(f"/api/tasks/{task['id']}/complete", json={"data": {"ok": True}})
-    assert done.status_code == 200, done.json
-    return reception.get(f"/api/dossiers/{dossier['code']}").json
+    code = received_at_appraisal(reception)["code"]
+    return reception.get(f"/api/dossiers/{code}").json
 
 
 def timer_due_at(app, code: str):

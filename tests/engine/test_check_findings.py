@@ -181,3 +181,38 @@ def test_the_dry_run_says_when_it_cannot_answer_a_form():
     [warning] = dry_run(process, clock=_clock())
     assert warning.severity == "warning" and warning.element == "tiep_nhan"
     assert "could not make up answers" in warning.message
+
+
+def test_messages_no_flow_carries_and_events_defined_by_reference_are_refused():
+    from tests.engine.test_deploy_checks import diagram, findings
+
+    unrouted = diagram(
+        '<bpmn:intermediateThrowEvent id="tell"><bpmn:messageEventDefinition id="md" '
+        'messageRef="msg" /></bpmn:intermediateThrowEvent>',
+        [("check", "tell"), ("tell", "end")],
+        before='<bpmn:message id="msg" name="thong_bao" />',
+    )
+    assert (
+        "tell",
+        "message 'thong_bao' has no message flow to another agency's pool: nothing would "
+        "deliver it",
+    ) in findings(unrouted)
+    waiting = diagram(
+        '<bpmn:intermediateCatchEvent id="hear"><bpmn:messageEventDefinition id="md" '
+        'messageRef="msg" /></bpmn:intermediateCatchEvent>',
+        [("check", "hear"), ("hear", "end")],
+        before='<bpmn:message id="msg" name="ket_qua" />',
+    )
+    assert any(
+        element == "hear" and "no message flow to it" in message
+        for element, message in findings(waiting)
+    )
+    by_reference = diagram(
+        '<bpmn:intermediateCatchEvent id="wait">'
+        "<bpmn:eventDefinitionRef>t</bpmn:eventDefinitionRef></bpmn:intermediateCatchEvent>",
+        [("check", "wait"), ("wait", "end")],
+    )
+    assert any(
+        element == "wait" and "eventDefinitionRef" in message
+        for element, message in findings(by_reference)
+    )

@@ -17,9 +17,9 @@ from api.jobs.worker import RedisQueue
 from api.services.accounts import set_officer_email
 from api.store import Dossier, Event, Notification, Task, db
 from engine.calendar import now as calendar_now
-from tests.api.test_timers import ESCALATION, FORMS
 from tests.conftest import appraisal_task, deploy_test_procedure
 from tests.engine.conftest import fixture_bytes
+from tests.escalation import ESCALATION, FORMS, TIMER, received_at_appraisal
 from tests.integration.workers import wait_for
 
 pytestmark = [
@@ -27,7 +27,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.parametrize("backend", ["postgresql"]),
 ]
-TIMER = "<bpmn:timeDuration>1 ng\xe0y l\xe0m vi\u1ec7c</bpmn:timeDuration>".encode()
 
 
 @pytest.fixture
@@ -41,18 +40,7 @@ def escalation(app, officers, clock, monkeypatch):
 
 
 def at_appraisal(as_officer) -> str:
-    body = {
-        "procedure": ESCALATION.code,
-        "applicant": {"full_name": "Trần Thị Bình"},
-        "data": {"noi_dung": "Đề nghị xác nhận"},
-    }
-    reception = as_officer("h29.01.tiep_nhan")
-    dossier = reception.post("/api/dossiers", json=body).json
-    [task] = dossier["tasks"]
-    assert reception.post(f"/api/tasks/{task['id']}/claim").status_code == 200
-    done = reception.post(f"/api/tasks/{task['id']}/complete", json={"data": {"ok": True}})
-    assert done.status_code == 200, done.json
-    return dossier["code"]
+    return received_at_appraisal(as_officer("h29.01.tiep_nhan"))["code"]
 
 
 def fired(app) -> dict[str, int]:
