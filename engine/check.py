@@ -23,6 +23,8 @@ _B = "{" + BPMN + "}"
 # At most this many findings of the XML Schema: a document that breaks every rule is told
 # so without a report the size of the document.
 MAX_SCHEMA_FINDINGS = 100
+# Task spec names SpiffWorkflow gives its own tasks: an element with one is lost in the spec.
+_RESERVED_IDS = {"Start", "End", "Root"}
 _NOT_RUN = {"textAnnotation", "association", "group", "dataObject", "dataObjectReference"}
 
 
@@ -84,6 +86,11 @@ def structure_findings(root: etree._Element, processes: list[etree._Element]) ->
     messages = {m.get("id"): m for m in root.iterfind("bpmn:message", NS)}
     flows = list(root.iterfind(".//bpmn:messageFlow", NS))
     for process in processes:
+        findings += [
+            Finding(node.get("id"), f"the id {node.get('id')!r} is the engine's own: rename it")
+            for node in process.iter()
+            if isinstance(node.tag, str) and node.get("id") in _RESERVED_IDS
+        ]
         findings += _unreachable(process)
         findings += _gateways(process)
         findings += _references(process, defined, messages, flows)
@@ -317,9 +324,10 @@ def executable_processes(bpmn: bytes) -> list[str]:
 
 def repaired(root: etree._Element, findings: Iterable[Finding]) -> etree._Element:
     """Returns a copy of the document with what these findings refuse made harmless (a way
-    out without a condition gets `False`, a call to a missing process becomes a none event,
-    a data store goes), so that SpiffWorkflow's parser, which stops at the first such thing,
-    gets to report the rest. Only ever parsed to find more: never run."""
+    out without a condition gets `False`; a call to a missing process, or a task that calls
+    out, becomes a none event; a data store goes), so that SpiffWorkflow's parser, which
+    stops at the first such thing, gets to report the rest. Only ever parsed to find more:
+    never run."""
     flagged = {finding.element for finding in findings if finding.is_error}
     fixed = copy.deepcopy(root)
     for node in list(fixed.iter()):
@@ -331,7 +339,7 @@ def repaired(root: etree._Element, findings: Iterable[Finding]) -> etree._Elemen
             if condition is None:
                 condition = etree.SubElement(node, _B + "conditionExpression")
             condition.text = "False"
-        elif kind == "callActivity":
+        elif kind in {"callActivity", "serviceTask", "sendTask", "businessRuleTask"}:
             node.tag = _B + "intermediateThrowEvent"  # passes through, asks nobody
             node.attrib.pop("calledElement", None)
         elif kind == "dataStoreReference":

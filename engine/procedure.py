@@ -32,7 +32,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from processes import DossierStatus, role_for_lane
 
-from . import evaluator
+from . import camunda, evaluator
 from .bpmn_xml import parse_bpmn_bytes
 from .check import cycles, locate, repaired, schema_findings, scope, structure_findings
 from .errors import WARNING, DiagramRejected, Finding, TooManyInstances
@@ -195,7 +195,8 @@ def check_process(
 def _analyse(bpmn, process_id, forms, resolve_role, deadline_days, *, strict=True):
     """Returns (every finding, the compiled process or None when it cannot be built)."""
     root = parse_bpmn_bytes(bpmn)
-    findings: list[Finding] = schema_findings(root) if strict else []
+    findings: list[Finding] = camunda.translate(root)  # Camunda Modeler's extensions, ours
+    findings += schema_findings(root) if strict else []
     processes = scope(root, process_id)
     if not processes:
         ids = [p.get("id") for p in root.iterfind("bpmn:process", BPMN_NS)]
@@ -724,7 +725,12 @@ def _owner_id(node) -> str:
 def _read_step(task_spec, element, properties, forms, resolve_role):
     findings: list[Finding] = []
     role = resolve_role(task_spec.lane)
-    if role is None:
+    groups = [g for g in properties.get("candidate_groups", "").split(",") if g]
+    if role is None and groups:  # a diagram from Camunda Modeler: its candidate groups
+        role = next((found for g in groups if (found := resolve_role(g))), None)
+        if role is None:
+            findings.append(Finding(element, f"candidate groups {groups}: none names a role"))
+    elif role is None:
         where = f"lane {task_spec.lane!r}" if task_spec.lane else "no lane"
         findings.append(Finding(element, f"{where}: the lane must name a role"))
     form_key = properties.get("form_key")
