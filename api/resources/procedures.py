@@ -15,7 +15,13 @@ from ..schemas.procedures import ProcedureDetailSchema, ProcedureSchema
 from ..services import commit, describe_catalogue, operation
 from ..services.groups import describe_procedure
 from ..services.procedures import check_diagram
-from ..services.versions import describe_version, get_version, list_versions, upload_version
+from ..services.versions import (
+    compare_versions,
+    describe_version,
+    get_version,
+    list_versions,
+    upload_version,
+)
 
 blp = Blueprint(
     "procedures", __name__, url_prefix="/api/procedures", description="Thủ tục hành chính"
@@ -179,3 +185,26 @@ def version_diagram(code, number):
             "Content-Disposition": f'attachment; filename="{code}-v{number}.bpmn"',
         },
     )
+
+
+class ComparisonSchema(Schema):
+    procedure = fields.String()
+    from_ = fields.Integer(data_key="from")
+    to = fields.Integer()
+    diagram_changed = fields.Boolean()
+    steps_added = fields.List(fields.String())
+    steps_removed = fields.List(fields.String())
+    steps_changed = fields.List(fields.Dict(), metadata={"description": "{step, changes}"})
+    forms_added = fields.List(fields.String())
+    forms_removed = fields.List(fields.String())
+    forms_changed = fields.List(fields.String())
+
+
+@blp.route("/<string:code>/versions/<int:older>/compare/<int:newer>")
+@login_required
+@blp.response(200, ComparisonSchema)
+def compare(code, older, newer):
+    """What changed between two versions: steps added, removed and changed (title, role,
+    form, budget), forms added, removed and changed, and whether the diagram changed."""
+    comparison = compare_versions(code, older, newer)
+    return {**comparison, "from_": comparison.pop("from")}

@@ -120,3 +120,38 @@ def describe_version(version: ProcedureVersion, op: Operation) -> dict:
         "steps": step_summaries(compiled(version)),
         "forms": sorted(version.forms),
     }
+
+
+def compare_versions(code: str, older: int, newer: int) -> dict:
+    """Returns what changed from one version of a procedure to another: the steps added and
+    removed, and for each step in both, what changed of its title, role, form and budget;
+    the forms added, removed and changed; whether the diagram itself changed."""
+    before, after = get_version(code, older), get_version(code, newer)
+    steps_before = {s["step"]: s for s in step_summaries(compiled(before))}
+    steps_after = {s["step"]: s for s in step_summaries(compiled(after))}
+    changed = []
+    for name in sorted(steps_before.keys() & steps_after.keys()):
+        differences = {
+            field: {"from": steps_before[name][field], "to": steps_after[name][field]}
+            for field in ("title", "role", "form_key", "budget_days")
+            if steps_before[name][field] != steps_after[name][field]
+        }
+        if differences:
+            changed.append({"step": name, "changes": differences})
+    forms_before, forms_after = dict(before.forms), dict(after.forms)
+    return {
+        "procedure": code,
+        "from": older,
+        "to": newer,
+        "diagram_changed": before.bpmn_source != after.bpmn_source,
+        "steps_added": sorted(steps_after.keys() - steps_before.keys()),
+        "steps_removed": sorted(steps_before.keys() - steps_after.keys()),
+        "steps_changed": changed,
+        "forms_added": sorted(forms_after.keys() - forms_before.keys()),
+        "forms_removed": sorted(forms_before.keys() - forms_after.keys()),
+        "forms_changed": sorted(
+            key
+            for key in forms_before.keys() & forms_after.keys()
+            if forms_before[key] != forms_after[key]
+        ),
+    }

@@ -78,6 +78,23 @@ def test_a_new_version_takes_effect_on_its_date_and_running_dossiers_keep_theirs
     download = as_officer(designer).get("/api/procedures/1.001193/versions/2/bpmn")
     assert download.status_code == 200 and download.mimetype == "application/xml"
     assert download.data.decode() == changed_birth_diagram()
+    compared = as_officer(designer).get("/api/procedures/1.001193/versions/1/compare/2").json
+    assert compared == {
+        "procedure": "1.001193",
+        "from": 1,
+        "to": 2,
+        "diagram_changed": True,
+        "steps_added": [],
+        "steps_removed": [],
+        "steps_changed": [
+            {"step": "tham_dinh", "changes": {"budget_days": {"from": "0.25", "to": "0.5"}}}
+        ],
+        "forms_added": [],
+        "forms_removed": [],
+        "forms_changed": [],
+    }
+    missing = as_officer(designer).get("/api/procedures/1.001193/versions/1/compare/9")
+    assert missing.status_code == 404
     again = upload(as_officer, designer, bpmn=changed_birth_diagram())
     assert again.status_code == 201 and (again.json["version"], again.json["created"]) == (2, False)
 
