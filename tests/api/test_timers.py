@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from api.jobs import InProcessQueue, relay_due
 from api.jobs.runner import run_timers
-from api.services import NoQueue
+from api.services import NoQueue, procedures
 from api.store import Dossier, db
 from tests.conftest import deploy_test_procedure
 from tests.engine.conftest import fixture_bytes
@@ -146,3 +146,40 @@ def test_a_lost_hand_out_is_swept_again_when_its_lease_ends(escalation, app, as_
     view = as_officer("h29.01.tiep_nhan").get(f"/api/dossiers/{code}").json
     assert [e["action"] for e in view["timeline"]].count("timer_fired") == 1
     assert timer_due_at(app, code) is None
+
+
+def test_a_timer_whose_way_on_fails_is_logged_and_tried_again_later(
+    app, officers, as_officer, clock, monkeypatch
+):
+    # After the posting timer, a script that fails on every dossier (the check and its dry
+    # run would refuse it; this version is deployed past them, as one deployed before them).
+    monkeypatch.setattr(procedures, "dry_run_of", lambda op, proc: lambda process: [])
+    bpmn = fixture_bytes("escalation.bpmn").replace(
+        b'<bpmn:sequenceFlow id="f5" sourceRef="cho_niem_yet" targetRef="end_done" />',
+        b'<bpmn:scriptTask id="ghi_so" name="Ghi so"><bpmn:script>n = 1 / 0</bpmn:script>'
+        b"</bpmn:scriptTask>"
+        b'<bpmn:sequenceFlow id="f5" sourceRef="cho_niem_yet" targetRef="ghi_so" />'
+        b'<bpmn:sequenceFlow id="f7" sourceRef="ghi_so" targetRef="end_done" />',
+    )
+    deploy_test_procedure(app, clock, monkeypatch, ESCALATION, bpmn, FORMS)
+    code = at_appraisal(as_officer)["code"]
+    officer = as_officer("h29.01.tham_dinh")
+    [task] = [t for t in officer.get("/api/tasks").json["items"] if t["dossier_code"] == code]
+    assert officer.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    done = officer.post(f"/api/tasks/{task['id']}/complete", json={"data": {"ok": True}})
+    assert done.status_code == 200, done.json
+
+    clock.set(2026, 3, 2, 11, 0)  # the posting timer (PT2H) is due; its way on fails
+    relay_due(app)
+    view = officer.get(f"/api/dossiers/{code}").json
+    [failed] = [e for e in view["timeline"] if e["action"] == "timer_failed"]
+    assert failed["officer"] is None and "ghi_so" in failed["detail"]["errors"]
+    assert view["status"]["code"] == 4 and view["finished_at"] is None  # nothing else moved
+    assert timer_due_at(app, code) == clock.now + timedelta(minutes=10)
+
+    clock.set(2026, 3, 2, 11, 9)
+    relay_due(app)  # not before its retry
+    clock.set(2026, 3, 2, 11, 10)
+    relay_due(app)
+    view = officer.get(f"/api/dossiers/{code}").json
+    assert [e["action"] for e in view["timeline"]].count("timer_failed") == 2
