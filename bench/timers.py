@@ -31,7 +31,6 @@ import psycopg
 from api import create_app
 from api.services import deploy, operation
 from api.store import db
-from processes import catalogue
 from tests.escalation import ESCALATION, FORMS, TIMER, received_at_appraisal
 
 from .__main__ import machine
@@ -48,7 +47,6 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 def template_dossier(database_url: str, instance: Path, tokens: dict[str, str]) -> str:
     """Returns the code of a dossier at appraisal, its boundary timer waiting."""
-    catalogue.CATALOGUE[ESCALATION.code] = ESCALATION
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": database_url, "MOTCUA_INSTANCE_DIR": str(instance)}
     )

@@ -17,7 +17,7 @@ from api.services import (
     create_agency,
     create_officer,
     deploy,
-    deploy_catalogue,
+    deploy_shipped,
     find_agency,
     issue_token,
     operation,
@@ -25,7 +25,6 @@ from api.services import (
 )
 from api.store import db
 from engine.calendar import TIMEZONE
-from processes import catalogue
 from tests.groups import GROUP_AGENCIES, GROUP_ROLES
 
 # Real servers on 127.0.0.1 for the notification channels: SMTP and a webhook receiver.
@@ -168,7 +167,7 @@ def officers(app, clock) -> dict[str, str]:
     tokens = {}
     with app.app_context():
         op = operation()
-        deploy_catalogue(op)
+        deploy_shipped(op)
         for code, name in AGENCIES.items():
             agency = create_agency(op, code=code, name=name, kind="ubnd_xa", area=code)
             people = [(f"{code.lower()}.{role}", [role]) for role in ROLES]
@@ -225,6 +224,22 @@ class OfficerClient:
 
     def delete(self, url, **kwargs):
         return self._client.delete(url, headers=self._headers, **kwargs)
+
+
+DESIGNER = "h29.01.thiet_ke"
+
+
+@pytest.fixture
+def designer(app, officers) -> str:
+    """Returns the username of a process designer (role thiet_ke) of H29.01, with a token."""
+    with app.app_context():
+        op = operation()
+        officer = create_officer(
+            op, agency=find_agency("H29.01"), username=DESIGNER, roles=["thiet_ke"]
+        )
+        officers[DESIGNER], _ = issue_token(op, officer)
+        db.session.commit()
+    return DESIGNER
 
 
 @pytest.fixture
@@ -310,9 +325,8 @@ def appraisal_task(as_officer) -> tuple[dict, str]:
 
 
 def deploy_test_procedure(app, clock, monkeypatch, procedure, bpmn: bytes, forms: dict):
-    """Returns the version deployed for a test procedure, put in the catalogue for this test
-    only (as a designer's procedure would be)."""
-    monkeypatch.setitem(catalogue.CATALOGUE, procedure.code, procedure)
+    """Returns the version deployed for a test procedure, with its descriptor, as a
+    designer's new procedure is."""
     with app.app_context():
         version, _ = deploy(
             operation(), procedure, effective_from=clock.now, bpmn=bpmn, forms=forms

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from engine import compile_process, parse_bpmn_bytes, read_collaboration
-from processes import CATALOGUE, GROUPS, ROLES, read_sources, role_for_lane
+from processes import (
+    CATALOGUE,
+    GROUPS,
+    ROLES,
+    SHIPPED_GROUP_PACKAGES,
+    SHIPPED_PACKAGES,
+    read_sources,
+    role_for_lane,
+)
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -101,14 +109,14 @@ def test_shipped_diagram_compiles_with_its_forms(diagram):
 
 @pytest.fixture(params=sorted(GROUPS))
 def group(request):
-    group = GROUPS[request.param]
-    return group, parse_bpmn_bytes(group.bpmn_path.read_bytes())
+    package = SHIPPED_GROUP_PACKAGES[request.param]
+    return package, parse_bpmn_bytes(package.sources.bpmn)
 
 
 def test_a_group_draws_each_handoff_as_a_named_message_flow_between_its_pools(group):
-    spec, root = group
-    collaboration = read_collaboration(spec.bpmn_path.read_bytes())
-    members = [CATALOGUE[m.code] for m in spec.members]
+    package, root = group
+    collaboration = read_collaboration(package.sources.bpmn)
+    members = [CATALOGUE[m.code] for m in package.entry.members]
     assert set(collaboration.pools) == {p.process_id for p in members}
     assert all(name and not name.isascii() for name in collaboration.pools.values())
     first = members[0].process_id
@@ -123,6 +131,6 @@ def test_a_group_draws_each_handoff_as_a_named_message_flow_between_its_pools(gr
 
 
 def test_every_member_of_a_group_is_a_procedure_of_its_diagram(group):
-    spec, _ = group
-    for member in spec.members:
-        assert CATALOGUE[member.code].bpmn_path == spec.bpmn_path
+    package, _ = group
+    for member in package.entry.members:
+        assert SHIPPED_PACKAGES[member.code].sources.bpmn == package.sources.bpmn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..services import deploy_catalogue, operation
+from ..services import deploy_shipped, operation
 from ..services.demo import DemoOfficer, listing, seed
 from ..store import db
 from .common import emit, instance_dir, json_option, reports_errors
@@ -17,11 +17,11 @@ demo = AppGroup("demo", help="The demo agencies and officers.")
 @json_option
 @reports_errors
 def demo_seed(as_json):
-    """Deploy the catalogue and create two communes, their police, the province's social
-    insurance and social protection, with one officer per role each (idempotent; a revoked
-    demo token is replaced by a new one)."""
+    """Deploy the shipped procedures and groups, and create two communes, their police, the
+    province's social insurance and social protection, with one officer per role each
+    (idempotent; a revoked demo token is replaced by a new one)."""
     op = operation()
-    deploy_catalogue(op)
+    deploy_shipped(op)
     db.session.commit()
     _print(seed(op, instance_dir()), as_json)
 

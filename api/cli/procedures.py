@@ -1,5 +1,5 @@
-"""`motcua procedures`: deploy the catalogue's diagrams and forms as procedure versions, and
-check a diagram as a deployment would."""
+"""`motcua procedures`: deploy procedures and groups from their descriptors (or a diagram as
+a new version of a deployed procedure), and check a diagram as a deployment would."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from flask.cli import AppGroup
 
 from engine import TIMEZONE
 from engine.bpmn_xml import MAX_BPMN_BYTES
-from processes import CATALOGUE
+from processes import DescriptorError, read_package
 
-from ..services import Actor, deploy_catalogue, operation
+from ..services import Actor, deploy_shipped, operation
+from ..services.catalogue import latest_procedure
 from ..services.procedures import check_diagram
 from ..services.versions import upload_version
 from ..store import db
@@ -27,7 +28,7 @@ procedures = AppGroup("procedures", help="Procedure versions.")
 @click.argument(
     "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--procedure", "procedure_code", help="the procedure FILE is a new version of")
+@click.option("--procedure", "procedure_code", help="the procedure a BPMN FILE is a version of")
 @click.option(
     "--forms",
     "forms_dir",
@@ -41,41 +42,65 @@ procedures = AppGroup("procedures", help="Procedure versions.")
 )
 @reports_errors
 def procedures_deploy(file, procedure_code, forms_dir, effective):
-    """Deploy the catalogue's diagrams and forms (a new version only when content changed);
-    or, with FILE and --procedure, a new version of that procedure from FILE, after the
-    check and the dry run, in force from --effective."""
+    """Deploy a procedure or a group. FILE is a descriptor (JSON: the procedure's or the
+    group's metadata, naming its diagram and forms), or a BPMN diagram with --procedure (a new
+    version of a deployed procedure). Without FILE: every procedure and group the repository
+    ships. Each after the check and the dry run; a new version only when something changed,
+    in force from --effective."""
     op = operation()
-    if file is not None:
-        if not procedure_code:
-            raise click.UsageError("give --procedure with FILE")
-        if procedure_code not in CATALOGUE:
-            raise click.UsageError(f"no procedure {procedure_code}")
-        forms = _read_forms(forms_dir, CATALOGUE[procedure_code].slug) if forms_dir else None
-        version, created, warnings = upload_version(
-            Actor.system(agency_id=None, agency_code="", agency_kind="", reason="console"),
-            op,
-            procedure_code,
-            file.read_bytes()[: MAX_BPMN_BYTES + 1],
-            forms=forms,
-            effective_from=_aware(effective) if effective else None,
-        )
+    if file is None:
+        deployed = deploy_shipped(op)
         db.session.commit()
-        for warning in warnings:
-            where = f"{file.name}:{warning['line'] or ''}"
-            click.echo(f"{where}: warning: {warning['element']}: {warning['message']}")
-        state = "new version" if created else "unchanged"
-        click.echo(
-            f"{version.procedure_code} v{version.version} {version.content_hash[:12]} ({state}), "
-            f"in force from {version.effective_from.astimezone(TIMEZONE).isoformat()}"
-        )
+        for code, number, digest, created in deployed:
+            state = "new version" if created else "unchanged"
+            click.echo(f"{code} v{number} {digest[:12]} ({state})")
         return
-    deployed = deploy_catalogue(op)
-    db.session.commit()
-    for version, created in deployed:
-        state = "new version" if created else "unchanged"
-        click.echo(
-            f"{version.procedure_code} v{version.version} {version.content_hash[:12]} ({state})"
+    descriptor = None
+    if file.suffix.lower() == ".json":
+        if procedure_code or forms_dir:
+            raise click.UsageError("a descriptor names its diagram and forms itself")
+        try:
+            package = read_package(file)
+        except DescriptorError as error:
+            raise click.BadParameter(_described(error), param_hint="FILE") from None
+        except OSError as error:
+            raise click.BadParameter(f"{error.filename}: {error.strerror}") from None
+        descriptor = package.entry.descriptor()
+        procedure_code, bpmn, forms = (
+            package.entry.code,
+            package.sources.bpmn,
+            package.sources.forms,
         )
+    else:
+        if not procedure_code:
+            raise click.UsageError("give --procedure with a BPMN FILE, or deploy a descriptor")
+        bpmn = file.read_bytes()[: MAX_BPMN_BYTES + 1]
+        forms = None
+        if forms_dir:
+            existing = latest_procedure(procedure_code)
+            forms = _read_forms(forms_dir, existing.slug if existing else forms_dir.name)
+    version, created, warnings = upload_version(
+        Actor.system(agency_id=None, agency_code="", agency_kind="", reason="console"),
+        op,
+        procedure_code,
+        bpmn,
+        forms=forms,
+        effective_from=_aware(effective) if effective else None,
+        descriptor=descriptor,
+    )
+    db.session.commit()
+    for warning in warnings:
+        where = f"{file.name}:{warning['line'] or ''}"
+        click.echo(f"{where}: warning: {warning['element']}: {warning['message']}")
+    state = "new version" if created else "unchanged"
+    click.echo(
+        f"{procedure_code} v{version.version} {version.content_hash[:12]} ({state}), "
+        f"in force from {version.effective_from.astimezone(TIMEZONE).isoformat()}"
+    )
+
+
+def _described(error: DescriptorError) -> str:
+    return "; ".join(f"{field}: {', '.join(messages)}" for field, messages in error.errors.items())
 
 
 @procedures.command("check")

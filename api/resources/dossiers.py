@@ -6,13 +6,12 @@ from __future__ import annotations
 from flask import jsonify
 from marshmallow import Schema, fields
 
-from processes import GROUPS
-
 from ..auth import current_actor, login_required
 from ..body import Blueprint
 from ..schemas.dossiers import DossierSchema, GroupDossierSchema, SubmitDossierSchema
 from ..services import Invalid, NotFound, commit, describe_dossier, receive_dossier
 from ..services.apologies import apologize
+from ..services.catalogue import is_group_code
 from ..services.groups import describe_group, receive_group
 from ..services.supplements import receive_supplement, request_supplement
 
@@ -29,7 +28,7 @@ def create_dossier(body):
     task. A group code (`LT-KS`, `LT-KT`) receives a group dossier: `data` has one part per
     chosen procedure (`GET /api/procedures/{code}` publishes its schema)."""
     actor = current_actor()
-    if body["procedure"] in GROUPS:
+    if is_group_code(body["procedure"]):
         receipt = receive_group(
             actor,
             group_code=body["procedure"],

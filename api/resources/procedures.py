@@ -13,12 +13,18 @@ from ..body import Blueprint
 from ..schemas.common import LocalDateTime
 from ..schemas.procedures import ProcedureDetailSchema, ProcedureSchema
 from ..services import commit, describe_catalogue, operation
+from ..services.catalogue import is_group_code
 from ..services.groups import describe_procedure
 from ..services.procedures import check_diagram
 from ..services.versions import (
     compare_versions,
+    describe_deployed,
+    describe_group_version,
     describe_version,
+    get_group_version,
     get_version,
+    group_forms,
+    list_group_versions,
     list_versions,
     upload_version,
 )
@@ -71,7 +77,13 @@ class CheckRequestSchema(DiagramSchema):
     procedure = fields.String(
         load_default=None,
         validate=validate.Length(min=1, max=32),
-        metadata={"description": "a catalogue procedure: its process id, deadline and forms"},
+        metadata={
+            "description": "a deployed procedure or group: its process ids, deadline and forms"
+        },
+    )
+    descriptor = fields.Dict(
+        load_default=None,
+        metadata={"description": "a procedure's or group's descriptor, for one not deployed"},
     )
 
 
@@ -86,6 +98,7 @@ class FindingSchema(Schema):
 class CheckReportSchema(Schema):
     ok = fields.Boolean(metadata={"description": "no error: the diagram would deploy"})
     process_id = fields.String(allow_none=True)
+    process_ids = fields.List(fields.String(allow_none=True), metadata={"description": "checked"})
     errors = fields.Integer()
     warnings = fields.Integer()
     findings = fields.List(fields.Nested(FindingSchema))
@@ -104,10 +117,21 @@ def check(body):
         process_id=body["process_id"],
         forms=body["forms"],
         procedure_code=body["procedure"],
+        descriptor=body["descriptor"],
     )
 
 
 class VersionUploadSchema(DiagramSchema):
+    descriptor = fields.Dict(
+        load_default=None,
+        metadata={
+            "description": (
+                "the procedure's metadata (code, name, agency_kind, process_id, "
+                "legal_deadline, declaration_form, legal_basis…), or a group's (kind: group, "
+                "members…): required for a new one; absent, the newest version's stays"
+            )
+        },
+    )
     effective_from = fields.AwareDateTime(
         load_default=None,
         metadata={"description": "when new dossiers start using it (now if absent; not past)"},
@@ -116,12 +140,15 @@ class VersionUploadSchema(DiagramSchema):
 
 class VersionSchema(Schema):
     procedure = fields.String()
+    kind = fields.String(metadata={"description": "procedure or group"})
     version = fields.Integer()
     content_hash = fields.String()
     process_id = fields.String()
     effective_from = LocalDateTime()
     created_at = LocalDateTime()
     in_force = fields.Boolean(metadata={"description": "the version new dossiers use now"})
+    descriptor = fields.Dict(metadata={"description": "what the version says the procedure is"})
+    members = fields.List(fields.Dict(), metadata={"description": "a group's member versions"})
     steps = fields.List(fields.Dict())
     forms = fields.List(fields.String())
 
@@ -141,6 +168,8 @@ class DeployedSchema(VersionSchema):
 def versions(code):
     """A procedure's versions, newest first, saying which is in force."""
     op = operation()
+    if is_group_code(code):
+        return {"items": [describe_group_version(v, op) for v in list_group_versions(code)]}
     return {"items": [describe_version(v, op) for v in list_versions(code)]}
 
 
@@ -160,16 +189,20 @@ def upload(body, code):
         body["bpmn"].encode("utf-8"),
         forms=body["forms"],
         effective_from=body["effective_from"],
+        descriptor=body["descriptor"],
     )
     commit()
-    return {**describe_version(version, op), "created": created, "findings": findings}
+    return {**describe_deployed(version, op), "created": created, "findings": findings}
 
 
 @blp.route("/<string:code>/versions/<int:number>")
 @login_required
 @blp.response(200, VersionSchema)
 def version(code, number):
-    """One version: its dates, whether it is in force, its steps and forms."""
+    """One version: its dates, whether it is in force, its descriptor, steps and forms (a
+    group's: its member versions)."""
+    if is_group_code(code):
+        return describe_group_version(get_group_version(code, number), operation())
     return describe_version(get_version(code, number), operation())
 
 
@@ -177,7 +210,7 @@ def version(code, number):
 @login_required
 def version_diagram(code, number):
     """The version's diagram, as deployed (BPMN 2.0 XML)."""
-    found = get_version(code, number)
+    found = get_group_version(code, number) if is_group_code(code) else get_version(code, number)
     return Response(
         found.bpmn_source,
         mimetype="application/xml",
@@ -185,6 +218,16 @@ def version_diagram(code, number):
             "Content-Disposition": f'attachment; filename="{code}-v{number}.bpmn"',
         },
     )
+
+
+@blp.route("/<string:code>/versions/<int:number>/forms")
+@login_required
+def version_forms(code, number):
+    """The version's forms, by key: the JSON Schema (with its UI hints) of each step's form
+    and of the declaration, as deployed."""
+    if is_group_code(code):
+        return group_forms(get_group_version(code, number))
+    return dict(get_version(code, number).forms)
 
 
 class ComparisonSchema(Schema):

@@ -132,6 +132,9 @@ class GroupDossierSchema(Schema):
     code = fields.String()
     kind = fields.Constant("group")
     group_code = fields.String()
+    group_version = fields.Integer(
+        allow_none=True, metadata={"description": "the group version it was received under"}
+    )
     name = fields.String()
     agency = fields.Dict()
     status = StatusField()

@@ -44,7 +44,6 @@ from .procedures import (
     compiled_version,
     current_version,
     deploy,
-    deploy_catalogue,
     describe_catalogue,
 )
 from .runtime import (
@@ -74,6 +73,7 @@ from .tasks import (
 )
 from .tokens import authenticate, hash_token, issue_token, list_tokens, revoke_tokens
 from .transitions import Act, Transition
+from .versions import deploy_shipped
 
 __all__ = [
     "Act",
@@ -108,7 +108,7 @@ __all__ = [
     "current_version",
     "deactivate_officer",
     "deploy",
-    "deploy_catalogue",
+    "deploy_shipped",
     "describe_catalogue",
     "describe_dossier",
     "dossier_tasks",

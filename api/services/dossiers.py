@@ -12,7 +12,6 @@ from sqlalchemy import select
 from engine import Before, FormInvalid, ProcessInstance
 from engine.calendar import TIMEZONE
 from processes import (
-    CATALOGUE,
     RECEPTION_ROLE,
     Channel,
     DossierStatus,
@@ -33,6 +32,7 @@ from ..store import (
     next_sequence,
 )
 from .actor import Actor
+from .catalogue import procedure_of
 from .errors import Forbidden, Invalid, field_errors, not_found
 from .procedures import compiled, current_version
 from .runtime import Operation, commit, operation
@@ -52,9 +52,11 @@ def receive_dossier(
     first tasks (the dossier row is new, so there is nothing to lock)."""
     if RECEPTION_ROLE not in actor.roles:
         raise Forbidden(f"only an officer with role {RECEPTION_ROLE} receives dossiers")
-    procedure = CATALOGUE.get(procedure_code)
-    if procedure is None:
+    op = operation()
+    version = current_version(procedure_code, op.at)
+    if version is None:
         raise Invalid("unknown procedure", {"procedure": [f"no procedure {procedure_code!r}"]})
+    procedure = procedure_of(version)
     if procedure.agency_kind != actor.agency_kind:
         raise Invalid(
             "this procedure is handled by another kind of agency",
@@ -64,10 +66,6 @@ def receive_dossier(
                 ]
             },
         )
-    op = operation()
-    version = current_version(procedure.code, op.at)
-    if version is None:
-        raise Invalid("procedure not deployed", {"procedure": ["no version is in effect"]})
     process = compiled(version)
     try:
         process.form(procedure.declaration_form).validate(data)

@@ -17,10 +17,27 @@ from sqlalchemy import select
 
 from engine import FormInvalid
 from engine.calendar import TIMEZONE
-from processes import CATALOGUE, GROUPS, RECEPTION_ROLE, Channel, Group, dossier_code
+from processes import RECEPTION_ROLE, Channel, Group, dossier_code
 
-from ..store import Dossier, GroupDossier, GroupPart, ProcedureVersion, db, next_sequence
+from ..store import (
+    Dossier,
+    GroupDossier,
+    GroupPart,
+    GroupVersion,
+    ProcedureVersion,
+    db,
+    next_sequence,
+)
 from .actor import Actor
+from .catalogue import (
+    current_group_version,
+    group_of,
+    group_spec,
+    groups_with,
+    member_procedure,
+    procedure_of,
+    procedure_of_version_id,
+)
 from .dossiers import open_dossier
 from .errors import Forbidden, Invalid, NotFound, field_errors, not_found
 from .handoffs import group_context
@@ -51,8 +68,12 @@ def receive_group(
     on."""
     if RECEPTION_ROLE not in actor.roles:
         raise Forbidden(f"only an officer with role {RECEPTION_ROLE} receives dossiers")
-    group = GROUPS[group_code]
-    first = CATALOGUE[group.first.code]
+    group_version = current_group_version(group_code, operation().at)
+    if group_version is None:
+        raise Invalid("unknown procedure", {"procedure": [f"no group {group_code!r}"]})
+    group = group_of(group_version)
+    pinned = group_version.member_versions
+    first = procedure_of_version_id(pinned[group.first.code])
     if first.agency_kind != actor.agency_kind:
         raise Invalid(
             "this group is received by another kind of agency",
@@ -60,7 +81,12 @@ def receive_group(
         )
     chosen = _chosen(group, procedures)
     op = operation()
-    versions = {code: current_version(code, op.at) for code in chosen}
+    versions = {
+        code: db.session.get(ProcedureVersion, pinned[code])
+        if code in pinned
+        else current_version(code, op.at)
+        for code in chosen
+    }
     missing = [code for code, version in versions.items() if version is None]
     if missing:
         raise Invalid(
@@ -74,6 +100,7 @@ def receive_group(
     record = GroupDossier(
         code=dossier_code(actor.agency_code, op.at, sequence),
         group_code=group.code,
+        group_version_id=group_version.id,
         agency_id=actor.agency_id,
         status=1,
         applicant=applicant,
@@ -166,13 +193,14 @@ def _chosen(group: Group, procedures: list[str] | None) -> list[str]:
 def _check_parts(group, chosen, versions, data) -> dict[str, Any]:
     """Returns the follow-on parts of the declaration by process id, after validating every
     part with its procedure's form (Invalid naming every field of every part)."""
-    expected = {CATALOGUE[code].process_id: code for code in chosen}
+    members = {code: procedure_of(versions[code]) for code in chosen}
+    expected = {procedure.process_id: code for code, procedure in members.items()}
     errors: dict[str, list[str]] = {}
     for key in data:
         if key not in expected:
             errors[f"data.{key}"] = ["not a part of the chosen procedures"]
     for process_id, code in expected.items():
-        procedure = CATALOGUE[code]
+        procedure = members[code]
         form_key = (
             procedure.declaration_form if code == group.first.code else procedure.group_part_form
         )
@@ -188,7 +216,7 @@ def _check_parts(group, chosen, versions, data) -> dict[str, Any]:
             errors.update(field_errors(f"data.{process_id}", exc.errors))
     if errors:
         raise Invalid(f"the declaration has {sum(map(len, errors.values()))} error(s)", errors)
-    first = CATALOGUE[group.first.code].process_id
+    first = members[group.first.code].process_id
     return {key: value for key, value in data.items() if key != first}
 
 
@@ -214,7 +242,7 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
     group = get_group(actor, code)
     if group is None:
         raise not_found("dossier")
-    spec = GROUPS[group.group_code]
+    spec = group_spec(group)
     op = operation()
     at = at or op.at
     dossiers = {
@@ -227,7 +255,7 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
     }
     parts = []
     for part in parts_of(group.id):
-        procedure = CATALOGUE[part.procedure_code]
+        procedure = member_procedure(group, part.procedure_code)
         overdue = part.finished_at is None and part.due_at is not None and part.due_at < at
         parts.append(
             {
@@ -256,6 +284,11 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
         "code": group.code,
         "kind": "group",
         "group_code": group.group_code,
+        "group_version": (
+            db.session.get(GroupVersion, group.group_version_id).version
+            if group.group_version_id is not None
+            else None
+        ),
         "name": spec.name,
         "agency": {"code": group.agency.code, "name": group.agency.name},
         "status": group.status,
@@ -285,14 +318,13 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
 def describe_procedure(op: Operation, code: str) -> dict[str, Any]:
     """Returns a procedure or a group as a reception client needs it: what it is, its
     deadline, and the JSON Schema of the declaration it is received with."""
-    if code in GROUPS:
-        return _describe_group_spec(op, GROUPS[code])
-    procedure = CATALOGUE.get(code)
-    if procedure is None:
-        raise NotFound(f"no procedure {code}")
+    group_version = current_group_version(code, op.at)
+    if group_version is not None:
+        return _describe_group_spec(group_of(group_version), group_version)
     version = _version(op, code)
+    procedure = procedure_of(version)
     process = compiled(version)
-    group = next((g.code for g in GROUPS.values() if g.member(code)), None)
+    group = next((g.code for g in groups_with(code, op.at)), None)
     return {
         "code": procedure.code,
         "kind": "procedure",
@@ -309,11 +341,11 @@ def describe_procedure(op: Operation, code: str) -> dict[str, Any]:
     }
 
 
-def _describe_group_spec(op: Operation, group: Group) -> dict[str, Any]:
+def _describe_group_spec(group: Group, group_version: GroupVersion) -> dict[str, Any]:
     properties, required, members = {}, [], []
     for index, member in enumerate(group.members):
-        procedure = CATALOGUE[member.code]
-        version = _version(op, member.code)
+        version = db.session.get(ProcedureVersion, group_version.member_versions[member.code])
+        procedure = procedure_of(version)
         form_key = procedure.declaration_form if index == 0 else procedure.group_part_form
         properties[procedure.process_id] = version.forms[form_key]
         if not member.optional:
@@ -334,7 +366,8 @@ def _describe_group_spec(op: Operation, group: Group) -> dict[str, Any]:
         "code": group.code,
         "kind": "group",
         "name": group.name,
-        "agency_kind": CATALOGUE[group.first.code].agency_kind.value,
+        "agency_kind": members[0]["agency_kind"],
+        "version": group_version.version,
         "deadline": group.deadline,
         "deadline_verification": group.deadline_verification,
         "legal_basis": group.legal_basis,
@@ -359,5 +392,5 @@ def _describe_group_spec(op: Operation, group: Group) -> dict[str, Any]:
 def _version(op: Operation, code: str) -> ProcedureVersion:
     version = current_version(code, op.at)
     if version is None:
-        raise NotFound(f"procedure {code} is not deployed")
+        raise NotFound(f"no procedure {code}")
     return version

@@ -27,8 +27,6 @@ from sqlalchemy import delete, select
 from engine import Before, NotAwaited, ProcessInstance
 from engine.calendar import TIMEZONE
 from processes import (
-    CATALOGUE,
-    GROUPS,
     OPERATOR_ROLE,
     DossierStatus,
     EventAction,
@@ -51,9 +49,10 @@ from ..store import (
 )
 from ..store.writes import DOSSIER_LOCK_COLUMNS, DossierRef
 from .actor import Actor
+from .catalogue import group_spec, member_procedure, member_version, procedure_of
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from .interlink import DELIVER_HANDOFF, finish_part, lock_group, settle_group
-from .procedures import compiled, current_version
+from .procedures import compiled
 from .runtime import Operation, commit, operation, runtime
 from .signatures import TOLERANCE_SECONDS, check_signature, signed_headers
 from .transitions import Act, acting, apply, restore, standing
@@ -77,7 +76,7 @@ def deliver_handoff(handoff_id: str) -> str:
     op = operation()
     handoff.attempts += 1
     group = db.session.get(GroupDossier, handoff.group_id)
-    procedure = CATALOGUE[handoff.procedure_code]
+    procedure = member_procedure(group, handoff.procedure_code)
     agency = (
         db.session.get(Agency, handoff.to_agency_id)
         if handoff.to_agency_id
@@ -145,7 +144,7 @@ def _receiving_agency(group: GroupDossier, kind: str) -> Agency:
 
 
 def _share(group: GroupDossier, procedure_code: str):
-    member = GROUPS[group.group_code].member(procedure_code)
+    member = group_spec(group).member(procedure_code)
     if group.verification and member.share_days_verification is not None:
         return member.share_days_verification
     return member.share_days
@@ -171,10 +170,10 @@ def _take_over(
 
 
 def _start_receiver(handoff: Handoff, group: GroupDossier, agency: Agency, op: Operation) -> None:
-    procedure = CATALOGUE[handoff.procedure_code]
-    version = current_version(procedure.code, op.at)
+    version = member_version(group, handoff.procedure_code, op.at)
     if version is None:
-        raise DeliveryFailed(f"procedure {procedure.code} is not deployed")
+        raise DeliveryFailed(f"procedure {handoff.procedure_code} is not deployed")
+    procedure = procedure_of(version)
     process = compiled(version)
     if process.start_message != handoff.message:
         raise DeliveryFailed(
@@ -276,7 +275,7 @@ def group_context(group: GroupDossier) -> dict[str, Any]:
     """Returns what every process of a group knows of it (not the other agencies' data)."""
     return {
         "code": group.code,
-        "procedures": [CATALOGUE[code].process_id for code in group.procedures],
+        "procedures": [member_procedure(group, code).process_id for code in group.procedures],
         "verification": group.verification,
     }
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from engine import Collaboration, TransitionPlan, read_collaboration
-from processes import CATALOGUE, DossierStatus, EventAction, HandoffState, Procedure
+from processes import DossierStatus, EventAction, HandoffState
 
 from ..store import (
     DossierRef,
@@ -29,6 +29,7 @@ from ..store import (
     db,
     log_event,
 )
+from .catalogue import member_procedure, procedure_for
 from .runtime import Operation, runtime
 
 _LOG = logging.getLogger("motcua.handoffs")
@@ -48,20 +49,21 @@ def follow(dossier: DossierRef, plan: TransitionPlan, op: Operation, officer_id:
     group = lock_group(dossier.group_id)
     chosen = set(group.procedures)
     routes = collaboration_of(dossier.procedure_version_id)
-    source = CATALOGUE[dossier.procedure_code].process_id
+    source = procedure_for(dossier).process_id
+    members = {member_procedure(group, code).process_id: code for code in chosen}
     for message in plan.messages:
         for target_process in routes.targets(source, message.name):
-            target = procedure_of_process(target_process)
-            if target is None or target.code not in chosen:
+            target = members.get(target_process)
+            if target is None:
                 continue  # not requested by the applicant: that agency never hears of it
-            record_handoff(group, dossier, message.name, target.code, message.payload, op)
+            record_handoff(group, dossier, message.name, target, message.payload, op)
             log_event(
                 dossier_id=dossier.id,
                 agency_id=dossier.agency_id,
                 officer_id=officer_id,
                 action=EventAction.HANDED_OVER.value,
                 at=op.at,
-                detail={"message": message.name, "procedure": target.code},
+                detail={"message": message.name, "procedure": target},
             )
     if plan.awaited:
         release_waiting(dossier.id, plan.awaited, op)
@@ -82,11 +84,6 @@ def finish_part(part: GroupPart, status: int, op: Operation) -> None:
     part.status, part.finished_at = int(status), op.at
     if part.due_at is not None:
         part.outcome = op.calendar_of(part.agency_id).outcome(op.at, part.due_at)
-
-
-def procedure_of_process(process_id: str) -> Procedure | None:
-    """Returns the catalogue procedure whose process this is."""
-    return next((p for p in CATALOGUE.values() if p.process_id == process_id), None)
 
 
 def record_handoff(

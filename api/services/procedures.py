@@ -1,5 +1,5 @@
-"""Procedure versions: deploys catalogue procedures, finds the version in effect, compiles
-the pinned versions, and describes the catalogue.
+"""Procedure versions: deploys procedures with their descriptors, compiles the pinned
+versions, and describes the catalogue.
 
 A dossier is pinned to the version current when it was received; a new diagram becomes a new
 version (by content hash) and never changes a running dossier.
@@ -7,7 +7,9 @@ version (by content hash) and never changes a running dossier.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -23,11 +25,23 @@ from engine import (
     executable_processes,
 )
 from engine.dry_run import dry_run
-from processes import CATALOGUE, GROUPS, Procedure, read_sources
+from processes import SHIPPED_PACKAGES, DescriptorError, Group, Procedure
 
 from ..store import ProcedureVersion, db
+from .catalogue import (
+    current_version,
+    group_at,
+    groups_at,
+    groups_with,
+    latest_procedure,
+    procedure_at,
+    procedure_codes,
+    procedure_of,
+)
 from .errors import Invalid
 from .runtime import Operation, runtime
+
+__all__ = ["current_version"]  # re-exported: callers find versions here too
 
 
 def deploy(
@@ -37,12 +51,15 @@ def deploy(
     effective_from: datetime | None = None,
     bpmn: bytes | None = None,
     forms: dict | None = None,
+    groups: list[Group] | None = None,
 ) -> tuple[ProcedureVersion, bool]:
-    """Returns the version for these sources and whether it is new (same content: no new row)."""
+    """Returns the version for these sources and whether it is new (same content, descriptor
+    included: no new row). Without sources, the shipped procedure's files."""
     if bpmn is None or forms is None:
-        sources = read_sources(procedure)
+        sources = SHIPPED_PACKAGES[procedure.code].sources
         bpmn, forms = sources.bpmn, sources.forms
-    digest = content_hash(procedure.process_id, bpmn, forms)
+    descriptor = procedure.descriptor()
+    digest = content_hash(procedure.process_id, bpmn, {**forms, "": descriptor})
     existing = db.session.scalars(
         select(ProcedureVersion).where(
             ProcedureVersion.procedure_code == procedure.code,
@@ -58,7 +75,7 @@ def deploy(
             {"forms": [f"{procedure.declaration_form} is missing"]},
         )
     if digest not in _DRY_RUN_PASSED:  # a diagram that would fail at run time: refused now
-        failures = [f for f in dry_run_of(op, procedure)(compiled) if f.is_error]
+        failures = [f for f in dry_run_of(op, procedure, groups)(compiled) if f.is_error]
         if failures:
             raise DiagramRejected(failures)
         _DRY_RUN_PASSED.add(digest)
@@ -75,6 +92,7 @@ def deploy(
         bpmn_source=bpmn,
         forms=forms,
         saved_spec=WorkflowSerializer().dump_spec(compiled.spec, compiled.subprocess_specs),
+        descriptor=descriptor,
         effective_from=effective_from or op.at,
         created_at=op.at,
     )
@@ -83,23 +101,21 @@ def deploy(
     return version, True
 
 
-def deploy_catalogue(op: Operation) -> list[tuple[ProcedureVersion, bool]]:
-    """Returns the deployed version of every catalogue procedure (new ones in effect now)."""
-    return [deploy(op, p) for p in CATALOGUE.values()]
-
-
 # Content hashes whose dry run passed in this process (a diagram's run does not change).
 _DRY_RUN_PASSED: set[str] = set()
 
 
-def dry_run_of(op: Operation, procedure: Procedure | None):
+def dry_run_of(op: Operation, procedure: Procedure | None, groups: list[Group] | None = None):
     """Returns the dry run for a procedure's diagram: its declaration form, and the starts
-    the platform gives it (alone, and as a member of each group it belongs to)."""
+    the platform gives it (alone, and as a member of each group it belongs to: the groups in
+    force, or `groups` when a group is being deployed with it)."""
     starts: list[dict] = [{"group": None}]
     if procedure is not None:
-        for group in GROUPS.values():
+        if groups is None:
+            groups = groups_with(procedure.code, op.at)
+        for group in groups:
             if group.member(procedure.code) is not None:
-                processes = [CATALOGUE[m.code].process_id for m in group.members]
+                processes = [_process_id(op, m.code, procedure) for m in group.members]
                 for verification in (False, True):
                     context = {
                         "code": "DRY-RUN",
@@ -116,17 +132,11 @@ def dry_run_of(op: Operation, procedure: Procedure | None):
     return run
 
 
-def current_version(procedure_code: str, at: datetime) -> ProcedureVersion | None:
-    """Returns the newest version in effect at an instant, or None."""
-    return db.session.scalars(
-        select(ProcedureVersion)
-        .where(
-            ProcedureVersion.procedure_code == procedure_code,
-            ProcedureVersion.effective_from <= at,
-        )
-        .order_by(ProcedureVersion.version.desc())
-        .limit(1)
-    ).first()
+def _process_id(op: Operation, code: str, deploying: Procedure) -> str:
+    if code == deploying.code:
+        return deploying.process_id
+    member = procedure_at(code, op.at) or latest_procedure(code)
+    return member.process_id if member is not None else code
 
 
 def compiled(version: ProcedureVersion) -> CompiledProcess:
@@ -149,12 +159,14 @@ def compiled_version(version_id: int) -> CompiledProcess:
 
 
 def describe_catalogue(op: Operation) -> list[dict]:
-    """Returns every catalogue procedure with its legal deadline and the steps of the version
-    in effect now (none when it was never deployed)."""
+    """Returns every procedure in force with its legal deadline and the steps of its version
+    in force, then every group in force."""
     result = []
-    for procedure in CATALOGUE.values():
-        version = current_version(procedure.code, op.at)
-        steps = step_summaries(compiled(version)) if version is not None else []
+    for code in procedure_codes():
+        version = current_version(code, op.at)
+        if version is None:  # deployed for a later date only
+            continue
+        procedure = procedure_of(version)
         result.append(
             {
                 "code": procedure.code,
@@ -163,18 +175,19 @@ def describe_catalogue(op: Operation) -> list[dict]:
                 "agency_kind": procedure.agency_kind.value,
                 "deadline": procedure.deadline,
                 "legal_basis": procedure.legal_basis,
-                "version": version.version if version else None,
-                "content_hash": version.content_hash if version else None,
-                "steps": steps,
+                "version": version.version,
+                "content_hash": version.content_hash,
+                "steps": step_summaries(compiled(version)),
             }
         )
-    for group in GROUPS.values():
+    for group in groups_at(op.at):
+        first = procedure_at(group.first.code, op.at)
         result.append(
             {
                 "code": group.code,
                 "kind": "group",
                 "name": group.name,
-                "agency_kind": CATALOGUE[group.first.code].agency_kind.value,
+                "agency_kind": first.agency_kind.value if first is not None else None,
                 "deadline": group.deadline,
                 "legal_basis": group.legal_basis,
                 "members": [member.code for member in group.members],
@@ -205,25 +218,53 @@ def check_diagram(
     process_id: str | None = None,
     forms: dict | None = None,
     procedure_code: str | None = None,
+    descriptor: Mapping[str, Any] | None = None,
 ) -> dict:
     """Returns the designer's check of a diagram: every finding, errors and warnings, each with
-    its element, name and line. `procedure_code` names a catalogue procedure: its process
-    id, legal deadline and (when `forms` is not given) the forms of its version in force are
+    its element, name and line. `procedure_code` names a deployed procedure or group, or
+    `descriptor` describes one not deployed yet: its process id (a group: each member's),
+    legal deadline and (when `forms` is not given) the forms of its version in force are
     used. Deploys nothing."""
-    procedure = None
-    if procedure_code is not None:
-        procedure = CATALOGUE.get(procedure_code)
-        if procedure is None:
+    procedures: list[Procedure] = []
+    groups: list[Group] | None = None
+    if descriptor is not None:
+        entry = _described(descriptor)
+        if isinstance(entry, Group):
+            groups, procedures = [entry], _members(op, entry)
+        else:
+            procedures = [entry]
+    elif procedure_code is not None:
+        group = group_at(procedure_code, op.at)
+        procedure = procedure_at(procedure_code, op.at) if group is None else None
+        if group is None and procedure is None:
             raise Invalid("unknown procedure", {"procedure": [f"no procedure {procedure_code}"]})
-        process_id = process_id or procedure.process_id
-        if forms is None:
+        procedures = _members(op, group) if group is not None else [procedure]
+        groups = [group] if group is not None else None
+    if forms is None and procedures:
+        forms = {}
+        for procedure in procedures:
             version = current_version(procedure.code, op.at)
-            forms = dict(version.forms) if version is not None else read_sources(procedure).forms
-    findings = _findings(op, bpmn, process_id, forms or {}, procedure)
+            forms.update(version.forms if version is not None else {})
+    if not procedures:
+        findings = _findings(op, bpmn, process_id, forms or {}, None, None)
+        process_ids = [process_id]
+    else:
+        found: dict[tuple, Finding] = {}
+        for procedure in procedures:
+            own = {k: v for k, v in (forms or {}).items() if k.startswith(f"{procedure.slug}/")}
+            if len(procedures) == 1:
+                own = forms or {}
+            for finding in _findings(
+                op, bpmn, process_id or procedure.process_id, own, procedure, groups
+            ):
+                found.setdefault((finding.element, finding.message), finding)
+        findings = list(found.values())
+        process_ids = [process_id or procedure.process_id for procedure in procedures]
     errors = sum(1 for finding in findings if finding.is_error)
     return {
         "ok": errors == 0,
-        "process_id": process_id,
+        "process_id": process_ids[0] if len(process_ids) == 1 else None,
+        "process_ids": process_ids,
         "errors": errors,
         "warnings": len(findings) - errors,
         "findings": [
@@ -239,8 +280,32 @@ def check_diagram(
     }
 
 
+def _described(descriptor: Mapping[str, Any]) -> Procedure | Group:
+    kind = Group if descriptor.get("kind") == "group" else Procedure
+    try:
+        return kind.from_descriptor(descriptor)
+    except DescriptorError as error:
+        raise Invalid(
+            "the descriptor is not valid",
+            {f"descriptor.{name}": messages for name, messages in error.errors.items()},
+        ) from None
+
+
+def _members(op: Operation, group: Group) -> list[Procedure]:
+    members = []
+    for i, member in enumerate(group.members):
+        procedure = procedure_at(member.code, op.at) or latest_procedure(member.code)
+        if procedure is None:
+            raise Invalid(
+                "a member is not a procedure",
+                {f"descriptor.members.{i}.code": [f"no procedure {member.code}: deploy it first"]},
+            )
+        members.append(procedure)
+    return members
+
+
 def _findings(
-    op: Operation, bpmn: bytes, process_id: str | None, forms: dict, procedure
+    op: Operation, bpmn: bytes, process_id: str | None, forms: dict, procedure, groups
 ) -> list[Finding]:
     if process_id is None:
         candidates = executable_processes(bpmn)
@@ -259,7 +324,7 @@ def _findings(
         process_id,
         forms,
         deadline_days=deadline,
-        dry_run=dry_run_of(op, procedure),
+        dry_run=dry_run_of(op, procedure, groups),
     )
 
 

@@ -26,6 +26,7 @@ from engine import (
     WorkingCalendar,
 )
 from engine.calendar import now as calendar_now
+from processes import Group, Procedure
 
 from ..store import Agency, CalendarVersion, db, forget_recorded_jobs, recorded_jobs
 from .channels import SmtpSettings
@@ -105,6 +106,10 @@ class Runtime:
         self.processes = ProcessCache()
         # procedure version id → compiled process; versions are immutable once deployed.
         self.versions: dict[int, CompiledProcess] = {}
+        # procedure version id → the procedure as deployed with it (its descriptor);
+        # group version id → the group likewise.
+        self.procedure_entries: dict[int, Procedure] = {}
+        self.group_entries: dict[int, Group] = {}
         # procedure version id → the handoff routes of the diagram it was deployed from.
         self.collaborations: dict[int, Collaboration] = {}
         # Where email notifications are sent (None: no email channel).

@@ -22,7 +22,6 @@ from sqlalchemy import select, update
 
 from engine import Before
 from processes import (
-    CATALOGUE,
     LEADER_ROLE,
     RECEPTION_ROLE,
     DossierStatus,
@@ -33,6 +32,7 @@ from processes import (
 from ..store import Dossier, GroupPart, Task, add_job, db, log_event
 from ..store.writes import DOSSIER_LOCK_COLUMNS, DossierRef
 from .actor import Actor
+from .catalogue import procedure_for
 from .dossiers import lock_dossier
 from .errors import Conflict, Forbidden, Invalid
 from .interlink import finish_part, lock_group, settle_group
@@ -78,7 +78,7 @@ def request_supplement(
             raise Invalid("say why", {"override_reason": [f"1 to {MAX_TEXT} characters"]})
         dossier.counts_late = True
     calendar = op.calendar_of(dossier.agency_id)
-    window = CATALOGUE[dossier.procedure_code].supplement_days
+    window = procedure_for(dossier).supplement_days
     before = dossier.status
     dossier.status_before_pause = before
     dossier.status = int(DossierStatus.SUPPLEMENT_REQUESTED)

@@ -132,6 +132,33 @@ class ProcedureVersion(db.Model):
     forms: Mapped[dict[str, Any]] = mapped_column(JsonType, deferred=True)
     # The spec as SpiffWorkflow serialized it when deployed: what migrations of old states need.
     saved_spec: Mapped[dict[str, Any]] = mapped_column(JsonType, deferred=True)
+    # The procedure's metadata as deployed with this diagram (processes.Procedure's
+    # descriptor): its name, agency kind, legal deadline, declaration form. A dossier counts
+    # by its own version's; None only on rows older than descriptors (the shipped ones').
+    descriptor: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    effective_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class GroupVersion(db.Model):
+    """A deployed interlinked group: its descriptor (members, their shares, the deadlines),
+    its collaboration diagram, and the member versions deployed with it. A group dossier
+    is received under the version in force that day and keeps it."""
+
+    __tablename__ = "group_versions"
+    __table_args__ = (
+        UniqueConstraint("group_code", "version"),
+        UniqueConstraint("group_code", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_code: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    descriptor: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    bpmn_source: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # procedure code → the id of the member's version deployed from this diagram
+    member_versions: Mapped[dict[str, int]] = mapped_column(JsonType)
     effective_from: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -155,6 +182,10 @@ class GroupDossier(db.Model):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     group_code: Mapped[str] = mapped_column(String(32))
+    # The group version it was received under (None only on rows older than group versions).
+    group_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_versions.id"), nullable=True
+    )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     status: Mapped[int] = mapped_column(SmallInteger)
     applicant: Mapped[dict[str, Any]] = mapped_column(JsonType)

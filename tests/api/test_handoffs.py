@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from api.services import create_agency, operation
 from api.services.handoffs import deliver_handoff
+from api.services.versions import deploy_group
 from api.store import Dossier, Event, Handoff, db
-from processes import AgencyKind, Group, GroupMember, LegalDeadline, Procedure, catalogue
+from processes import AgencyKind, Group, GroupMember, LegalDeadline, Procedure
 from tests.conftest import birth_declaration, deploy_test_procedure
 from tests.engine.conftest import fixture_bytes
 from tests.groups import birth_group_submission, work_dossier
@@ -152,7 +153,16 @@ def kept_message_group(app, clock, monkeypatch):
         deadline=LegalDeadline(Decimal(3)),
         members=(GroupMember("T.GUI", Decimal(1)), GroupMember("T.NHAN", Decimal(2))),
     )
-    monkeypatch.setitem(catalogue.GROUPS, group.code, group)
+    forms = {
+        "gui/buoc": note,
+        "gui/to_khai": empty,
+        "nhan/buoc": empty,
+        "nhan/ho_so": {"type": "object"},
+        "nhan/to_khai_lien_thong": empty,
+    }
+    with app.app_context():
+        deploy_group(operation(), group, bpmn, forms, {p.code: p for p in (sender, receiver)})
+        db.session.commit()
     return group
 
 

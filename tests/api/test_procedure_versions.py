@@ -6,27 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from api.services import create_officer, find_agency, issue_token, operation
-from api.store import db
 from processes import CATALOGUE, read_sources
 from tests.conftest import receive
 from tests.groups import work_dossier
-
-DESIGNER = "h29.01.thiet_ke"
-
-
-@pytest.fixture
-def designer(app, officers):
-    with app.app_context():
-        op = operation()
-        officer = create_officer(
-            op, agency=find_agency("H29.01"), username=DESIGNER, roles=["thiet_ke"]
-        )
-        officers[DESIGNER], _ = issue_token(op, officer)
-        db.session.commit()
-    return DESIGNER
 
 
 def changed_birth_diagram() -> str:
@@ -116,7 +98,7 @@ def test_only_designers_deploy_and_bad_uploads_are_refused_with_their_findings(
     assert rejected.status_code == 422 and list(rejected.json["errors"]) == ["gw_phe_duyet"]
     assert upload(as_officer, designer, bpmn="<x/>").status_code == 422
     missing = as_officer(designer).post("/api/procedures/9.999999/versions", json={"bpmn": "<x/>"})
-    assert missing.status_code == 404
+    assert missing.status_code == 422 and list(missing.json["errors"]) == ["descriptor"]
     versions = as_officer(designer).get("/api/procedures/1.001193/versions").json["items"]
     assert [v["version"] for v in versions] == [1]  # nothing was deployed
 

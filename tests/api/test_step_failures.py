@@ -87,7 +87,7 @@ def dead_end(app, officers, clock, monkeypatch):
     # The check and the dry run refuse a path that ends without an end event; this is the
     # defence behind them, for a version deployed before the check knew the rule.
     monkeypatch.setattr(procedure, "structure_findings", lambda root, processes: [])
-    monkeypatch.setattr(procedures, "dry_run_of", lambda op, proc: lambda process: [])
+    monkeypatch.setattr(procedures, "dry_run_of", lambda op, proc, groups=None: lambda _: [])
     bpmn = fixture_bytes("dead_end.bpmn")
     deploy_test_procedure(app, clock, monkeypatch, DEAD_END, bpmn, FORMS)
 

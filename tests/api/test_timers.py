@@ -153,7 +153,7 @@ def test_a_timer_whose_way_on_fails_is_logged_and_tried_again_later(
 ):
     # After the posting timer, a script that fails on every dossier (the check and its dry
     # run would refuse it; this version is deployed past them, as one deployed before them).
-    monkeypatch.setattr(procedures, "dry_run_of", lambda op, proc: lambda process: [])
+    monkeypatch.setattr(procedures, "dry_run_of", lambda op, proc, groups=None: lambda _: [])
     bpmn = fixture_bytes("escalation.bpmn").replace(
         b'<bpmn:sequenceFlow id="f5" sourceRef="cho_niem_yet" targetRef="end_done" />',
         b'<bpmn:scriptTask id="ghi_so" name="Ghi so"><bpmn:script>n = 1 / 0</bpmn:script>'
