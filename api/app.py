@@ -20,7 +20,7 @@ from .cli import register_cli
 from .errors import register_error_handlers
 from .jobs import init_jobs
 from .logs import init_request_logging
-from .resources import calendar, dossiers, handoffs, health, notifications, procedures, tasks
+from .resources import calendar, dossiers, handoffs, health, notifications, pages, procedures, tasks
 from .services import init_runtime
 from .store import MIGRATIONS_DIR, db, migrate
 
@@ -84,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             static_url_path="/api/docs/assets",
         )
     )
+    app.register_blueprint(pages.blp)  # /designer and its assets (web/dist), outside /api
     api = Api(app)
     for blueprint in (
         procedures.blp,
