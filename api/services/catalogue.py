@@ -66,15 +66,20 @@ def procedure_at(code: str, at: datetime) -> Procedure | None:
     return procedure_of(version) if version is not None else None
 
 
-def latest_procedure(code: str) -> Procedure | None:
-    """Returns the procedure as its newest version describes it, in force yet or not; None
-    when it was never deployed."""
-    version = db.session.scalars(
+def newest_version(code: str) -> ProcedureVersion | None:
+    """Returns a procedure's newest version, in force yet or not, or None."""
+    return db.session.scalars(
         select(ProcedureVersion)
         .where(ProcedureVersion.procedure_code == code)
         .order_by(ProcedureVersion.version.desc())
         .limit(1)
     ).first()
+
+
+def latest_procedure(code: str) -> Procedure | None:
+    """Returns the procedure as its newest version describes it, in force yet or not; None
+    when it was never deployed."""
+    version = newest_version(code)
     return procedure_of(version) if version is not None else None
 
 

@@ -230,7 +230,7 @@ def check_diagram(
     if descriptor is not None:
         entry = _described(descriptor)
         if isinstance(entry, Group):
-            groups, procedures = [entry], _members(op, entry)
+            groups, procedures = [entry], group_members(op, entry)
         else:
             procedures = [entry]
     elif procedure_code is not None:
@@ -238,7 +238,7 @@ def check_diagram(
         procedure = procedure_at(procedure_code, op.at) if group is None else None
         if group is None and procedure is None:
             raise Invalid("unknown procedure", {"procedure": [f"no procedure {procedure_code}"]})
-        procedures = _members(op, group) if group is not None else [procedure]
+        procedures = group_members(op, group) if group is not None else [procedure]
         groups = [group] if group is not None else None
     if forms is None and procedures:
         forms = {}
@@ -282,8 +282,14 @@ def check_diagram(
 
 def _described(descriptor: Mapping[str, Any]) -> Procedure | Group:
     kind = Group if descriptor.get("kind") == "group" else Procedure
+    return read_descriptor(kind, descriptor)
+
+
+def read_descriptor(kind: type[Procedure] | type[Group], data: Mapping[str, Any]):
+    """Returns the procedure or group a descriptor describes; Invalid naming each bad field
+    (`descriptor.<field>`)."""
     try:
-        return kind.from_descriptor(descriptor)
+        return kind.from_descriptor(data)
     except DescriptorError as error:
         raise Invalid(
             "the descriptor is not valid",
@@ -291,7 +297,9 @@ def _described(descriptor: Mapping[str, Any]) -> Procedure | Group:
         ) from None
 
 
-def _members(op: Operation, group: Group) -> list[Procedure]:
+def group_members(op: Operation, group: Group) -> list[Procedure]:
+    """Returns a group's member procedures as in force (or as newest deployed); Invalid
+    naming a member that is no procedure."""
     members = []
     for i, member in enumerate(group.members):
         procedure = procedure_at(member.code, op.at) or latest_procedure(member.code)

@@ -28,7 +28,6 @@ from processes import (
     DESIGNER_ROLE,
     SHIPPED_GROUP_PACKAGES,
     SHIPPED_PACKAGES,
-    DescriptorError,
     Group,
     Procedure,
 )
@@ -42,11 +41,18 @@ from .catalogue import (
     groups_with,
     is_group_code,
     latest_procedure,
-    procedure_at,
+    newest_version,
     procedure_of,
 )
 from .errors import Forbidden, Invalid, NotFound
-from .procedures import compiled, deploy, dry_run_of, step_summaries
+from .procedures import (
+    compiled,
+    deploy,
+    dry_run_of,
+    group_members,
+    read_descriptor,
+    step_summaries,
+)
 from .runtime import Operation
 
 # An effective date a little in the past (a clock a few seconds behind) means "now".
@@ -115,7 +121,7 @@ def _procedure_to_deploy(code: str, descriptor: Mapping[str, Any] | None) -> Pro
                 {"descriptor": ["required for a new procedure (name, agency kind, deadline…)"]},
             )
         return procedure
-    procedure = _read_descriptor(Procedure, {"code": code, **descriptor}, "descriptor")
+    procedure = read_descriptor(Procedure, {"code": code, **descriptor})
     if procedure.code != code:
         raise Invalid("codes differ", {"descriptor.code": [f"must be {code}, as in the address"]})
     if is_group_code(code):
@@ -123,36 +129,17 @@ def _procedure_to_deploy(code: str, descriptor: Mapping[str, Any] | None) -> Pro
     return procedure
 
 
-def _read_descriptor(kind, data: Mapping[str, Any], field: str):
-    try:
-        return kind.from_descriptor(data)
-    except DescriptorError as error:
-        raise Invalid(
-            f"the {field} descriptor is not valid",
-            {f"{field}.{name}": messages for name, messages in error.errors.items()},
-        ) from None
-
-
 def _forms_in_force(op: Operation, procedures: list[Procedure]) -> dict:
     """Returns the forms of the versions of these procedures in force (or newest)."""
     forms: dict = {}
     for procedure in procedures:
-        version = current_version(procedure.code, op.at) or _newest(procedure.code)
+        version = current_version(procedure.code, op.at) or newest_version(procedure.code)
         if version is None:
             raise Invalid(
                 "no forms", {"forms": [f"{procedure.code} has no version yet: send its forms"]}
             )
         forms.update(version.forms)
     return forms
-
-
-def _newest(code: str) -> ProcedureVersion | None:
-    return db.session.scalars(
-        select(ProcedureVersion)
-        .where(ProcedureVersion.procedure_code == code)
-        .order_by(ProcedureVersion.version.desc())
-        .limit(1)
-    ).first()
 
 
 def _upload_group(
@@ -167,20 +154,12 @@ def _upload_group(
         in_force = current_group_version(code, op.at) or _newest_group(code)
         group = group_of(in_force)
     else:
-        group = _read_descriptor(Group, {"code": code, **descriptor}, "descriptor")
+        group = read_descriptor(Group, {"code": code, **descriptor})
         if group.code != code:
             raise Invalid("codes differ", {"descriptor.code": [f"must be {code}"]})
         if latest_procedure(code) is not None:
             raise Invalid("a procedure's code", {"descriptor.code": [f"{code} is a procedure"]})
-    members = []
-    for i, member in enumerate(group.members):
-        procedure = procedure_at(member.code, op.at) or latest_procedure(member.code)
-        if procedure is None:
-            raise Invalid(
-                "a member is not a procedure",
-                {f"descriptor.members.{i}.code": [f"no procedure {member.code}: deploy it first"]},
-            )
-        members.append(procedure)
+    members = group_members(op, group)
     if forms is None:
         forms = _forms_in_force(op, members)
     others = [g for g in groups_with(group.first.code, op.at) if g.code != group.code]

@@ -289,20 +289,10 @@ function stringField(schema, ctx, where) {
   input.readOnly = ctx.readOnly;
   wrapper.append(input);
   describe(wrapper, schema, input, id);
-  const field = {
-    element: wrapper,
-    read() {
-      if (input.value === '') return undefined;
-      return schema.format === 'date-time' ? fromLocalInput(input.value) : input.value;
-    },
-    refresh() {},
-    setRequired(required) {
-      input.required = required && !ctx.readOnly;
-      mark.hidden = !required;
-    },
-  };
-  field.setRequired(where.required);
-  return field;
+  return leafField(wrapper, [input], mark, ctx, where, () => {
+    if (input.value === '') return undefined;
+    return schema.format === 'date-time' ? fromLocalInput(input.value) : input.value;
+  });
 }
 
 function numberField(schema, type, ctx, where) {
@@ -327,21 +317,11 @@ function numberField(schema, type, ctx, where) {
   input.readOnly = ctx.readOnly;
   wrapper.append(input);
   describe(wrapper, schema, input, id);
-  const field = {
-    element: wrapper,
-    read() {
-      if (input.value === '') return undefined;
-      const number = Number(input.value);
-      return Number.isFinite(number) ? number : input.value;
-    },
-    refresh() {},
-    setRequired(required) {
-      input.required = required && !ctx.readOnly;
-      mark.hidden = !required;
-    },
-  };
-  field.setRequired(where.required);
-  return field;
+  return leafField(wrapper, [input], mark, ctx, where, () => {
+    if (input.value === '') return undefined;
+    const number = Number(input.value);
+    return Number.isFinite(number) ? number : input.value;
+  });
 }
 
 /** Radio buttons (a few choices) or a drop-down list, showing x-enumNames. */
@@ -363,17 +343,9 @@ function enumField(schema, ctx, where) {
   select.disabled = ctx.readOnly;
   wrapper.append(select);
   describe(wrapper, schema, select, id);
-  const field = {
-    element: wrapper,
-    read: () => (select.value === '' ? undefined : schema.enum[Number(select.value)]),
-    refresh() {},
-    setRequired(required) {
-      select.required = required && !ctx.readOnly;
-      mark.hidden = !required;
-    },
-  };
-  field.setRequired(where.required);
-  return field;
+  return leafField(wrapper, [select], mark, ctx, where, () =>
+    select.value === '' ? undefined : schema.enum[Number(select.value)],
+  );
 }
 
 /** A group of radio buttons, one per value. */
@@ -399,12 +371,18 @@ function choiceField(schema, ctx, where, labels, values, chosen) {
     return input;
   });
   describe(fieldset, schema, fieldset, id);
+  return leafField(fieldset, inputs, mark, ctx, where, () => {
+    const checked = inputs.find((input) => input.checked);
+    return checked ? values[Number(checked.value)] : undefined;
+  });
+}
+
+/** A field of one value read from its inputs; required follows the schema's requirements
+ * (re-evaluated as answers change), never in a read-only form. */
+function leafField(element, inputs, mark, ctx, where, read) {
   const field = {
-    element: fieldset,
-    read() {
-      const checked = inputs.find((input) => input.checked);
-      return checked ? values[Number(checked.value)] : undefined;
-    },
+    element,
+    read,
     refresh() {},
     setRequired(required) {
       inputs.forEach((input) => {
@@ -433,17 +411,7 @@ function booleanField(schema, ctx, where) {
     label.append(input, document.createTextNode(` ${labelFor(schema, where.key)}`), mark);
     wrapper.append(label);
     describe(wrapper, schema, input, id);
-    const field = {
-      element: wrapper,
-      read: () => (input.checked ? true : undefined),
-      refresh() {},
-      setRequired(required) {
-        input.required = required && !ctx.readOnly;
-        mark.hidden = !required;
-      },
-    };
-    field.setRequired(where.required);
-    return field;
+    return leafField(wrapper, [input], mark, ctx, where, () => (input.checked ? true : undefined));
   }
   const initial = where.value ?? schema.default;
   const chosen = initial === true ? 0 : initial === false ? 1 : -1;
