@@ -31,7 +31,7 @@ _NOT_RUN = {"textAnnotation", "association", "group", "dataObject", "dataObjectR
 def schema_findings(root: etree._Element) -> list[Finding]:
     """Returns every error of the BPMN XML Schema (with SpiffWorkflow's extensions), each at
     the element nearest its line."""
-    document = etree.ElementTree(copy.deepcopy(root))  # the validator edits; lines are kept
+    document = etree.ElementTree(without_drawing_extensions(root))  # lines are kept
     VALIDATOR.preprocess(document)
     validator = VALIDATOR.validator
     if validator.validate(document):
@@ -42,6 +42,18 @@ def schema_findings(root: etree._Element) -> list[Finding]:
         element = by_line.get(error.line, "document")
         findings.append(Finding(element, f"schema: {_schema_message(error.message)}"))
     return findings
+
+
+_DI_EXTENSION = "{http://www.omg.org/spec/DD/20100524/DI}extension"
+
+
+def without_drawing_extensions(root: etree._Element) -> etree._Element:
+    """Returns a copy of the document without the modelling tools' own drawing hints
+    (`di:extension`: presentation only, in namespaces no schema of ours knows)."""
+    document = copy.deepcopy(root)
+    for extension in list(document.iter(_DI_EXTENSION)):
+        extension.getparent().remove(extension)
+    return document
 
 
 def _schema_message(message: str) -> str:
@@ -218,7 +230,12 @@ def _references(container, defined, messages, flows) -> list[Finding]:
         target = call.get("calledElement")
         if not target or target not in defined:
             findings.append(
-                Finding(call.get("id", "?"), f"calls {target!r}, which this file does not define")
+                Finding(
+                    call.get("id", "?"),
+                    f"calls {target!r}, which this file does not define"
+                    if target
+                    else "names no process to call (calledElement)",
+                )
             )
     routed_from = {flow.get("sourceRef") for flow in flows}
     routed_to = {flow.get("targetRef") for flow in flows}
@@ -330,6 +347,7 @@ def repaired(root: etree._Element, findings: Iterable[Finding]) -> etree._Elemen
     never run."""
     flagged = {finding.element for finding in findings if finding.is_error}
     fixed = copy.deepcopy(root)
+    removed_stores: set[str] = set()
     for node in list(fixed.iter()):
         if not isinstance(node.tag, str) or node.get("id") not in flagged:
             continue
@@ -341,12 +359,31 @@ def repaired(root: etree._Element, findings: Iterable[Finding]) -> etree._Elemen
             condition.text = "False"
         elif kind in {"callActivity", "serviceTask", "sendTask", "businessRuleTask"}:
             node.tag = _B + "intermediateThrowEvent"  # passes through, asks nobody
-            node.attrib.pop("calledElement", None)
+            for name in list(node.attrib):  # what only an activity may carry
+                if name not in {"id", "name"}:
+                    del node.attrib[name]
+            for child in list(node):
+                if not isinstance(child.tag, str) or _local(child) not in _EVENT_CHILDREN:
+                    node.remove(child)
         elif kind == "dataStoreReference":
             node.getparent().remove(node)
+            removed_stores.add(node.get("id"))
         elif kind == "process":
             node.set("isExecutable", "true")
+    if removed_stores:  # and what pointed at them, and the stores they referred to
+        for association in list(
+            fixed.iter(_B + "dataInputAssociation", _B + "dataOutputAssociation")
+        ):
+            refs = {(ref.text or "").strip() for ref in association}
+            if refs & removed_stores:
+                association.getparent().remove(association)
+        for store in list(fixed.iter(_B + "dataStore")):
+            store.getparent().remove(store)
     return fixed
+
+
+# What a none intermediate event may hold when a refused activity is turned into one.
+_EVENT_CHILDREN = {"documentation", "extensionElements", "incoming", "outgoing"}
 
 
 def cycles(edges: Mapping[str, list[str]]) -> list[set[str]]:

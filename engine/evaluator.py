@@ -439,7 +439,8 @@ def _parse_and_check(source: str, mode: str) -> ast.Expression | ast.Module:
         tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     except SyntaxError as exc:
         raise UnsafeCodeError(
-            f"line {exc.lineno}, col {max((exc.offset or 1) - 1, 0)}: syntax error: {exc.msg}"
+            f"line {exc.lineno}, col {max((exc.offset or 1) - 1, 0)}: does not parse as "
+            'Python (write it as Python, e.g. decision == "accept")'
         ) from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise UnsafeCodeError(f"source cannot be parsed: {exc or type(exc).__name__}") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -19,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
@@ -34,7 +34,15 @@ from processes import DossierStatus, role_for_lane
 
 from . import camunda, evaluator
 from .bpmn_xml import parse_bpmn_bytes
-from .check import cycles, locate, repaired, schema_findings, scope, structure_findings
+from .check import (
+    cycles,
+    locate,
+    repaired,
+    schema_findings,
+    scope,
+    structure_findings,
+    without_drawing_extensions,
+)
 from .errors import WARNING, DiagramRejected, Finding, TooManyInstances
 from .forms import Form, check_schema
 from .timers import (
@@ -208,7 +216,7 @@ def _analyse(bpmn, process_id, forms, resolve_role, deadline_days, *, strict=Tru
         findings.append(Finding(process_id, "the process is not executable (isExecutable)"))
     timer_expressions: dict[str, str] = {}
     for process in processes:
-        findings += _unsupported_constructs(process)
+        findings += _unsupported_constructs(process, {f.element for f in findings})
         findings += _unsafe_code(process)
         findings += _oversized(process)
         findings += _loops_without_wait(process)
@@ -228,21 +236,24 @@ def _analyse(bpmn, process_id, forms, resolve_role, deadline_days, *, strict=Tru
         findings += problems
         if not problems:
             compiled_forms[key] = Form(key, schema, forms)
-    if any(finding.message.startswith("schema: ") for finding in findings):
-        return locate(findings, root), None  # SpiffWorkflow's parser would stop at one of them
-
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    invalid = any(finding.message.startswith("schema: ") for finding in findings)
+    # Past schema errors (already reported), SpiffWorkflow's parser reads the document
+    # without its own validation, so the findings behind them are reported too.
+    parser = SpiffBpmnParser(validator=None if invalid else VALIDATOR)
     errors = [finding for finding in findings if finding.is_error]
-    parsed = repaired(root, errors) if errors else root  # the parser would stop at them
+    parsed = without_drawing_extensions(repaired(root, errors) if errors else root)
     try:
         parser.add_bpmn_xml(etree.ElementTree(parsed), filename=f"{process_id}.bpmn")
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
-    except ValidationException as exc:
-        findings.append(Finding(exc.id or "document", _first_line(exc)))
+    except (SpiffWorkflowException, RecursionError) as exc:
+        findings += _engine_finding(exc, process_id, findings)
         return locate(findings, root), None
-    except SpiffWorkflowException as exc:
-        findings.append(Finding("document", _first_line(exc)))
+    except Exception:  # noqa: BLE001 - a document the schema refused may confuse the parser
+        if not invalid:
+            raise
+        return locate(findings, root), None
+    if invalid:
         return locate(findings, root), None
 
     for task_spec in _all_task_specs(spec, subprocess_specs):
@@ -394,12 +405,24 @@ def _all_task_specs(spec, subprocess_specs):
         yield from sub.task_specs.values()
 
 
-def _unsupported_constructs(root) -> list[Finding]:
+def _unsupported_constructs(root, reported: set[str]) -> list[Finding]:
+    """Returns findings for what the engine parses but the platform does not run (`reported`:
+    elements already refused, e.g. by the Camunda translation)."""
     findings = []
     for xpath, message in _UNSUPPORTED.items():
         for node in root.iterfind(f".//{xpath}", BPMN_NS):
             owner = node if "Gateway" in node.tag else node.getparent()
             findings.append(Finding(_owner_id(owner), message))
+    for kind in ("serviceTask", "businessRuleTask"):
+        for node in root.iterfind(f".//bpmn:{kind}", BPMN_NS):
+            if node.get("id") not in reported:
+                findings.append(
+                    Finding(
+                        node.get("id", "?"),
+                        "the platform calls no services: an officer's work is a user task, "
+                        "another agency's a message",
+                    )
+                )
     for node in root.iterfind(".//bpmn:scriptTask", BPMN_NS):
         language = (node.get("scriptFormat") or "python").lower()
         if language not in {"python", "text/python", "text/x-python"}:
@@ -539,7 +562,7 @@ def _unsafe_code(root) -> list[Finding]:
             evaluator.check(source, mode=mode)
         except evaluator.UnsafeCodeError as exc:
             where = _owner_id(node)
-            findings += [Finding(where, f"{source!r}: {problem}") for problem in exc.findings]
+            findings += [Finding(where, f"{quoted(source)}: {problem}") for problem in exc.findings]
     return findings
 
 
@@ -778,3 +801,46 @@ def _read_status(element: str, value: str) -> tuple[DossierStatus | None, Findin
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+
+
+# What SpiffWorkflow's parser says, as a designer should read it (its own words otherwise).
+_ENGINE_MESSAGES = (
+    ("Multiple outgoing flows are not supported", "only one way out: branch with a gateway"),
+    ("A Service Task must have an operator", "service tasks are not run by the platform"),
+    ("Exactly one start event is required", "a subprocess needs exactly one start event"),
+    ("Data Store name is missing", "data stores are not supported"),
+    ("Unknown Time Specification", "a timer needs exactly one timeDuration or timeDate"),
+)
+_ELEMENT_REPR = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-f]+>")
+
+
+def _engine_finding(exc: Exception, process_id: str, found: list[Finding]) -> list[Finding]:
+    """Returns the finding for what stopped SpiffWorkflow's parser, in words a designer reads
+    (no exception names, no Python reprs); nothing when the check already said it there."""
+    chain, cause = [], exc
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(error, RecursionError) for error in chain) or "RecursionError" in str(exc):
+        return [
+            Finding(
+                process_id,
+                "a path of several hundred steps in a row is longer than the engine follows: "
+                "split it into subprocesses",
+            )
+        ]
+    element = getattr(exc, "id", None) or "document"
+    message = _ELEMENT_REPR.sub(r"<\1>", _first_line(exc))
+    for said, meant in _ENGINE_MESSAGES:
+        if said in message:
+            message = meant
+            break
+    if any(f.element == element and f.message == message for f in found):
+        return []
+    return [Finding(element, message)]
+
+
+def quoted(source: str, limit: int = 120) -> str:
+    """Returns an expression as a finding shows it: one line, in quotes, shortened."""
+    text = " ".join(source.split())
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"

@@ -25,7 +25,7 @@ def report(source: bytes, process_id: str = "p", **kwargs) -> list[tuple]:
 def test_every_error_of_a_broken_diagram_is_reported_at_once_with_element_name_and_line():
     found = report(fixture_bytes("broken/many_errors.bpmn"))
     expected = {
-        ("script", "Tính", 33, "'import os': line 1, col 0: imports are not allowed"),
+        ("script", "Tính", 33, "“import os”: line 1, col 0: imports are not allowed"),
         ("wait", "Chờ định kỳ", 30, "repeating timers (timeCycle) are not fired"),
         ("orphan", "Không ai tới", 36, "no path from a start event reaches it"),
         ("gw", "Hợp lệ?", 21, "its default 'nowhere' is not one of its outgoing flows"),

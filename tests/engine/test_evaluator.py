@@ -88,7 +88,7 @@ def test_dangerous_source_is_refused_by_evaluate_and_execute_without_running(
 
 
 def test_while_loop_is_a_syntax_finding_in_eval_mode() -> None:
-    with pytest.raises(UnsafeCodeError, match="syntax error"):
+    with pytest.raises(UnsafeCodeError, match="does not parse as Python"):
         check("while True: pass", mode="eval")
 
 
@@ -131,7 +131,7 @@ def test_syntax_errors_are_findings_with_a_position() -> None:
     with pytest.raises(UnsafeCodeError) as caught:
         check("decision ==", mode="eval")
     assert caught.value.findings[0].startswith("line 1, col ")
-    assert "syntax error" in caught.value.findings[0]
+    assert "does not parse as Python" in caught.value.findings[0]
 
 
 @pytest.mark.parametrize(
