@@ -21,6 +21,9 @@ from .errors import register_error_handlers
 from .jobs import init_jobs
 from .logs import init_request_logging
 from .resources import calendar, dossiers, handoffs, health, notifications, pages, procedures, tasks
+from .resources import lookup as citizen_lookup
+from .resources import session as web_session
+from .resources import slips as slip_documents
 from .services import init_runtime
 from .store import MIGRATIONS_DIR, db, migrate
 
@@ -38,12 +41,18 @@ OPENAPI_SETTINGS = {
         "info": {
             "description": (
                 "Thủ tục hành chính chạy bằng BPMN. Every endpoint needs "
-                "`Authorization: Bearer <token>`; errors share one shape "
-                "{code, status, message, errors}."
+                "`Authorization: Bearer <token>`, or the `motcua_session` cookie of "
+                "`POST /api/session` (then POST, PUT, PATCH and DELETE also carry "
+                "`X-CSRF-Token`); errors share one shape {code, status, message, errors}."
             )
         },
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearerAuth": []}],
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "motcua_session"},
+            }
+        },
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
     },
 }
 
@@ -94,6 +103,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         calendar.blp,
         notifications.blp,
         health.blp,
+        web_session.blp,
+        citizen_lookup.blp,
+        slip_documents.blp,
     ):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api, so our single error shape wins

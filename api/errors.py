@@ -25,6 +25,7 @@ from .services import (
     Invalid,
     NotFound,
     NotReady,
+    Throttled,
     Unauthenticated,
     from_database_error,
 )
@@ -38,6 +39,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     Conflict: 409,
     Busy: 503,
     NotReady: 503,
+    Throttled: 429,
 }
 # Bound what an error answer may carry, whatever produced it.
 MAX_FIELDS = 50
@@ -76,7 +78,7 @@ def status_of(error: DomainError) -> int:
 def domain_response(error: DomainError):
     code = status_of(error)
     headers = {}
-    if isinstance(error, Busy):
+    if isinstance(error, (Busy, Throttled)):
         headers["Retry-After"] = str(error.retry_after)
     elif isinstance(error, NotReady):
         headers["Retry-After"] = "30"

@@ -80,4 +80,24 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
             name for name in environ.get("MOTCUA_FAILPOINTS", "").split(",") if name.strip()
         ),
         "MAX_CONTENT_LENGTH": int(environ.get("MOTCUA_MAX_REQUEST_BYTES", str(4 * 1024 * 1024))),
+        # People in browsers: the session cookie is `Secure` on HTTPS requests, and on every
+        # request with this set (behind a proxy that ends TLS). With MOTCUA_PROXY_HOPS > 0 the
+        # client's address (rate limits) is read from X-Forwarded-For, that many entries from
+        # its right end (each proxy appends the address it saw); 0: the socket's address.
+        "MOTCUA_SECURE_COOKIES": environ.get("MOTCUA_SECURE_COOKIES", "").lower()
+        in ("1", "true", "yes", "on"),
+        "MOTCUA_PROXY_HOPS": int(environ.get("MOTCUA_PROXY_HOPS") or 0),
+        # The platform's own secret (lookup secrets on receipts, sessions): set it in
+        # production, the same for every process; unset, one is made in the instance folder.
+        "MOTCUA_SECRET_KEY": environ.get("MOTCUA_SECRET_KEY") or None,
+        # The address citizens reach the platform at (the receipt's QR code opens the lookup
+        # page there).
+        "MOTCUA_PUBLIC_URL": (environ.get("MOTCUA_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip(
+            "/"
+        ),
+        # Signed results: the folder of each agency's key and certificate (`<agency code>.p12`)
+        # and the demo CA's certificate (the trust root of `POST /api/verify`); unset, the
+        # instance folder's `signing/`. The PKCS#12 files' password (empty for the demo).
+        "MOTCUA_SIGNING_DIR": environ.get("MOTCUA_SIGNING_DIR") or None,
+        "MOTCUA_SIGNING_PASSWORD": environ.get("MOTCUA_SIGNING_PASSWORD", ""),
     }

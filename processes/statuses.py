@@ -73,6 +73,7 @@ class EventAction(StrEnum):
     SUBMITTED = "submitted"
     CLAIMED = "claimed"
     RELEASED = "released"
+    ASSIGNED = "assigned"  # a leader gave an open or claimed task to an officer
     COMPLETED = "completed"
     # Interlinked groups: a handoff recorded on the sender's dossier, the receiver's dossier
     # started by it (or a waiting step of it resumed), an outside agency's reported result.
@@ -89,6 +90,9 @@ class EventAction(StrEnum):
     # could not be fired (the diagram's fault: tried again later, and said in the log).
     TIMER_FIRED = "timer_fired"
     TIMER_FAILED = "timer_failed"
+    # A signing step issued its result document (signed with the agency's key, or kept
+    # unsigned with the reason in the detail).
+    DOCUMENT_ISSUED = "document_issued"
 
 
 class HandoffState(StrEnum):

@@ -40,6 +40,9 @@ FORBIDDEN = {
     "api/resources": {"api.store", "api.cli", "api.jobs"},
     "api/schemas": {"api.store", "api.cli", "api.jobs", "api.resources"},
     "api/cli": {"api.resources", "api.schemas"},
+    # Printable documents are pure: dataclasses in, PDF bytes out.
+    "api/documents": {"flask", "flask_sqlalchemy", "sqlalchemy", "redis", "rq", "config"}
+    | {"api.store", "api.services", "api.resources", "api.schemas", "api.cli", "api.jobs"},
 }
 
 

@@ -110,3 +110,8 @@ def test_a_plain_pip_install_gives_a_working_console(tmp_path):
         for path in (source / folder).rglob(pattern)
     }
     assert sorted(str(src) for src, dest in expected.items() if not dest.is_file()) == []
+    # The slips' font and its license ship too, and the demo seed made the agencies' keys.
+    fonts = site / "api" / "documents" / "fonts"
+    assert all((fonts / name).is_file() for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
+    assert (fonts / "LICENSE").is_file()
+    assert (tmp_path / "instance" / "signing" / "H29.01.p12").is_file()

@@ -1,6 +1,8 @@
-// Bundles the designer page into web/dist/ with esbuild: one JS module, one stylesheet and
-// bpmn-js's font, named by content hash, plus dist/designer.html that names them. Nothing is
-// loaded from anywhere else at run time.
+// Bundles the pages into web/dist/ with esbuild: per page one JS module and one stylesheet
+// (bpmn-js's font for the designer), named by content hash, plus dist/<page>.html that names
+// them. The pages: designer (the process designers' modeler), officer (the officers' pages:
+// sign-in, inbox, task, dossier, reception, leader; one app routed by its path) and lookup
+// (the citizens' public lookup). Nothing is loaded from anywhere else at run time.
 //
 // bpmnlint runs in the browser with its rules resolved here, at build time: importing
 // `.bpmnlintrc` goes through bpmnlint's own compile-config (what rollup-plugin-bpmnlint and
@@ -74,9 +76,11 @@ const cspSafeIcons = {
   },
 };
 
+const PAGES = ['designer', 'officer', 'lookup'];
+
 await rm(staging, { recursive: true, force: true });
 const result = await esbuild.build({
-  entryPoints: { designer: join(here, 'src/designer.js') },
+  entryPoints: Object.fromEntries(PAGES.map((name) => [name, join(here, `src/${name}.js`)])),
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -100,26 +104,30 @@ const result = await esbuild.build({
   plugins: [bpmnlintConfig, cspSafeIcons],
 });
 
-// The entry's script and stylesheet, by their hashed names.
+// Each entry's script and stylesheet, by their hashed names.
 const outputs = Object.entries(result.metafile.outputs);
-const script = outputs.find(([, o]) => o.entryPoint && o.entryPoint.endsWith('src/designer.js'));
-if (!script) throw new Error('esbuild produced no designer script');
-const style = script[1].cssBundle;
-if (!style) throw new Error('esbuild produced no designer stylesheet');
-const page = (await readFile(join(here, 'src/designer.html'), 'utf8'))
-  .replace('__SCRIPT__', `/web/${basename(script[0])}`)
-  .replace('__STYLE__', `/web/${basename(style)}`);
-if (page.includes('__SCRIPT__') || page.includes('__STYLE__')) {
-  throw new Error('src/designer.html: a placeholder was left');
-}
-// Anything else inserting inline styles as markup would be refused by the page's policy.
-const bundled = await readFile(join(staging, basename(script[0])), 'utf8');
-const styled = bundled.match(/style="[^"$]+"/g);
-if (styled) throw new Error(`inline style attributes in the bundle: ${styled.slice(0, 3).join(', ')}`);
 await mkdir(staging, { recursive: true });
-await writeFile(join(staging, 'designer.html'), page);
+const built = [];
+for (const name of PAGES) {
+  const script = outputs.find(([, o]) => o.entryPoint && o.entryPoint.endsWith(`src/${name}.js`));
+  if (!script) throw new Error(`esbuild produced no ${name} script`);
+  const style = script[1].cssBundle;
+  if (!style) throw new Error(`esbuild produced no ${name} stylesheet`);
+  const page = (await readFile(join(here, `src/${name}.html`), 'utf8'))
+    .replace('__SCRIPT__', `/web/${basename(script[0])}`)
+    .replace('__STYLE__', `/web/${basename(style)}`);
+  if (page.includes('__SCRIPT__') || page.includes('__STYLE__')) {
+    throw new Error(`src/${name}.html: a placeholder was left`);
+  }
+  // Anything else inserting inline styles as markup would be refused by the page's policy.
+  const bundled = await readFile(join(staging, basename(script[0])), 'utf8');
+  const styled = bundled.match(/style="[^"$]+"/g);
+  if (styled) throw new Error(`inline style attributes in the bundle: ${styled.slice(0, 3).join(', ')}`);
+  await writeFile(join(staging, `${name}.html`), page);
+  built.push(basename(script[0]), basename(style), `${name}.html`);
+}
 
 // Swap the finished build in, so a running server never sees half of one.
 await rm(dist, { recursive: true, force: true });
 await rename(staging, dist);
-console.log(`web/dist: ${basename(script[0])}, ${basename(style)}, designer.html`);
+console.log(`web/dist: ${built.join(', ')}`);

@@ -14,9 +14,10 @@ from .handoffs import handoffs, worker
 from .officers import officers
 from .procedures import procedures
 from .serve import serve
+from .signing import signing
 from .tokens import tokens
 
-GROUPS = (agencies, officers, tokens, procedures, handoffs, calendar, demo)
+GROUPS = (agencies, officers, tokens, procedures, handoffs, calendar, demo, signing)
 
 
 def register_cli(app: Flask) -> None:

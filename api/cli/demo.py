@@ -6,7 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from ..services import deploy_shipped, operation
-from ..services.demo import DemoOfficer, listing, seed
+from ..services.demo import DEMO_AGENCIES, DemoOfficer, listing, seed
+from ..services.documents import demo_pki
 from ..store import db
 from .common import emit, instance_dir, json_option, reports_errors
 
@@ -23,15 +24,17 @@ def demo_seed(as_json):
     op = operation()
     deploy_shipped(op)
     db.session.commit()
-    _print(seed(op, instance_dir()), as_json)
+    seeded = seed(op, instance_dir())
+    demo_pki([code for code, *_ in DEMO_AGENCIES])  # each demo agency signs its results
+    _print(seeded, as_json)
 
 
 @demo.command("officers")
 @json_option
 @reports_errors
 def demo_officers(as_json):
-    """Print the demo officers with their tokens."""
-    _print(listing(instance_dir()), as_json)
+    """Print the demo officers with their tokens and browser passwords."""
+    _print(listing(instance_dir(), with_passwords=True), as_json)
 
 
 @demo.command("token")
@@ -51,10 +54,15 @@ def demo_token_command(username):
 def _print(rows: list[DemoOfficer], as_json: bool) -> None:
     payload = {"officers": [row.__dict__ for row in rows]}
     lines = [
-        f"{r.agency}\t{r.username:<24}\t{','.join(r.roles):<10}\t{r.token or '(' + r.problem + ')'}"
+        f"{r.agency}\t{r.username:<24}\t{','.join(r.roles):<10}\t{r.password or '-':<16}\t"
+        f"{r.token or '(' + r.problem + ')'}"
         for r in rows
     ]
-    emit(payload, as_json, "Demo officers (agency, username, roles, token):\n" + "\n".join(lines))
+    emit(
+        payload,
+        as_json,
+        "Demo officers (agency, username, roles, browser password, token):\n" + "\n".join(lines),
+    )
     for row in rows:
         if row.problem:
             click.echo(f"warning: {row.username}: {row.problem}", err=True)

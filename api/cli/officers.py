@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -16,8 +18,9 @@ from ..services import (
     release_all_held_by,
 )
 from ..services.accounts import set_officer_email
+from ..services.people import revoke_sessions, set_password
 from ..store import Officer, db
-from .common import emit, json_option, reports_errors
+from .common import emit, json_option, local_time, reports_errors
 
 officers = AppGroup("officers", help="Officers (cán bộ) and their roles.")
 
@@ -79,8 +82,8 @@ def officers_list(agency_code, as_json):
 @json_option
 @reports_errors
 def officers_deactivate(username, as_json):
-    """Deactivate an officer: their tokens stop working and the tasks they held go back to
-    their agency's open pool."""
+    """Deactivate an officer: their tokens and browser sessions stop working and the tasks
+    they held go back to their agency's open pool."""
     officer = deactivate_officer(username)
     system = Actor.system(
         agency_id=officer.agency_id,
@@ -89,6 +92,7 @@ def officers_deactivate(username, as_json):
         reason="officer deactivated",
     )
     released = release_all_held_by(system, officer.id, reason="officer deactivated")
+    revoke_sessions(operation(), officer.id)  # reactivating them later revives no session
     db.session.commit()
     emit(
         {**officer_payload(officer), "released_tasks": released},
@@ -114,4 +118,34 @@ def officers_email(username, address, clear, as_json):
         as_json,
         f"{officer.username}: "
         + (f"reminders to {officer.email}" if officer.email else "no email"),
+    )
+
+
+@officers.command("password")
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="read the password from the first line of standard input (for scripts)",
+)
+@json_option
+@reports_errors
+def officers_password(username, password_stdin, as_json):
+    """Set the password an officer signs in with in a browser (at least 10 characters; asked
+    twice, not shown). Their open sessions end and a lockout is lifted."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            "Password", hide_input=True, confirmation_prompt="Repeat the password"
+        )
+    officer = set_password(operation(), username, password)
+    db.session.commit()
+    emit(
+        {
+            **officer_payload(officer),
+            "password_changed_at": local_time(officer.password_changed_at),
+        },
+        as_json,
+        f"{officer.username}: password set; their browser sessions were signed out",
     )

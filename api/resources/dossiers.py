@@ -9,10 +9,12 @@ from marshmallow import Schema, fields
 from ..auth import current_actor, login_required
 from ..body import Blueprint
 from ..schemas.dossiers import DossierSchema, GroupDossierSchema, SubmitDossierSchema
+from ..schemas.search import DossierListSchema, DossierSearchArgsSchema
 from ..services import Invalid, NotFound, commit, describe_dossier, receive_dossier
 from ..services.apologies import apologize
 from ..services.catalogue import is_group_code
 from ..services.groups import describe_group, receive_group
+from ..services.search import DossierQuery, find_dossiers
 from ..services.supplements import receive_supplement, request_supplement
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers", description="Hồ sơ")
@@ -56,6 +58,32 @@ def create_dossier(body):
     )
     # the answer describes the dossier as of its receipt: one clock reading per request
     return describe_dossier(actor, transition.dossier.code, transition.plan_at)
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.arguments(DossierSearchArgsSchema, location="query")
+@blp.response(200, DossierListSchema)
+def list_dossiers(args):
+    """Find the caller's agency's dossiers, newest received first: `code` (its start),
+    `applicant` (part of the name; case and marks do not matter), `status`, `procedure`,
+    `received_from`/`received_to` (dates, both included), `overdue`; keyset pages (`limit`
+    up to 100, `cursor`: the previous page's `next_cursor`)."""
+    page = find_dossiers(
+        current_actor(),
+        DossierQuery(
+            code=args.get("code"),
+            applicant=args.get("applicant"),
+            status=args.get("status"),
+            procedure=args.get("procedure"),
+            received_from=args.get("received_from"),
+            received_to=args.get("received_to"),
+            overdue=args.get("overdue"),
+            limit=args.get("limit", 50),
+            after=args.get("cursor"),
+        ),
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @blp.route("/<string:code>")

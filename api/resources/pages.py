@@ -1,5 +1,8 @@
-"""The pages people open in a browser: GET /designer (the process designers' modeler) and the
-assets it loads, GET /web/<path>, both from web/dist/ (built by `make web` from web/).
+"""The pages people open in a browser, all from web/dist/ (built by `make web` from web/):
+GET /designer (the process designers' modeler); the officers' pages, one app routed in the
+browser by its path: /dang-nhap (sign in), / (the inbox), /cong-viec/<id> (a task),
+/ho-so/<code> (a dossier), /tiep-nhan (reception), /lanh-dao (leaders); the citizens' public
+lookup, /tra-cuu; and the assets they load, GET /web/<path>.
 
 Every answer carries a strict Content-Security-Policy: scripts, styles, fonts and requests
 only from this server, no inline script, no framing. The assets are named by their content
@@ -24,6 +27,8 @@ blp = Blueprint("pages", __name__)
 # web/dist in a checkout; `MOTCUA_WEB_DIST` (app config) points elsewhere.
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 PAGE = "designer.html"
+OFFICER_PAGE = "officer.html"
+LOOKUP_PAGE = "lookup.html"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -81,15 +86,39 @@ def _not_built(as_html: bool) -> Response | tuple:
     return payload(503, message), 503, {"Retry-After": "60"}
 
 
-@blp.route("/designer")
-def designer():
-    """The process designers' modeler page."""
-    page = _dist() / PAGE
+def _page(name: str):
+    page = _dist() / name
     if not page.is_file():
         return _not_built(as_html=True)
     response = send_file(page, mimetype="text/html", max_age=0, conditional=True)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@blp.route("/designer")
+def designer():
+    """The process designers' modeler page."""
+    return _page(PAGE)
+
+
+# The officers' pages: the same document, routed in the browser by its path (which asks
+# GET /api/session first and goes to /dang-nhap without one). The single-segment routes
+# below never match /api/... or /web/... (those have their own, longer rules).
+@blp.route("/")
+@blp.route("/dang-nhap")
+@blp.route("/tiep-nhan")
+@blp.route("/lanh-dao")
+@blp.route("/cong-viec/<string:task_id>")
+@blp.route("/ho-so/<string:code>")
+def officer_pages(**_ids):
+    """The officers' pages: sign-in, inbox, task, dossier, reception, leader."""
+    return _page(OFFICER_PAGE)
+
+
+@blp.route("/tra-cuu")
+def lookup_page():
+    """The citizens' public lookup page (no sign-in)."""
+    return _page(LOOKUP_PAGE)
 
 
 @blp.route("/web/<path:name>")

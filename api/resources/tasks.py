@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from marshmallow import Schema, fields
 
 from ..auth import current_actor, login_required
 from ..body import Blueprint
@@ -23,6 +24,7 @@ from ..services import (
     release_task,
     task_detail,
 )
+from ..services.assignment import assign_task
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Công việc của cán bộ")
 
@@ -88,3 +90,20 @@ def complete(body, task_id):
         "dossier_status": completion.transition.dossier.status,
         "next_tasks": completion.transition.open_tasks,
     }
+
+
+class AssignTaskSchema(Schema):
+    username = fields.String(
+        required=True, metadata={"description": "the officer of the agency who takes the task"}
+    )
+
+
+@blp.route("/<string:task_id>/assign", methods=["POST"])
+@login_required
+@blp.arguments(AssignTaskSchema)
+@blp.response(200, TaskSummarySchema)
+def assign(body, task_id):
+    """A leader (role lanh_dao) gives an open or claimed task to an active officer of the
+    agency who holds its role (422 naming `username` otherwise; 403 for others; 409 once it
+    is finished)."""
+    return assign_task(current_actor(), task_id, body["username"])

@@ -109,6 +109,11 @@ class DossierSchema(Schema):
     )
     tasks = fields.List(fields.Nested(DossierTaskSchema))
     timeline = fields.List(fields.Nested(EventSchema))
+    lookup_secret = fields.String(
+        metadata={
+            "description": "what the receipt prints for the citizen's lookup (POST /api/lookup)"
+        }
+    )
 
 
 class GroupPartSchema(Schema):
@@ -151,3 +156,7 @@ class GroupDossierSchema(Schema):
     finished_at = LocalDateTime(allow_none=True)
     outcome = fields.String(allow_none=True)
     parts = fields.List(fields.Nested(GroupPartSchema))
+    lookup_secret = fields.String(
+        allow_none=True,
+        metadata={"description": "the receipt's lookup secret; only for the receiving agency"},
+    )

@@ -35,6 +35,7 @@ from .errors import (
     Invalid,
     NotFound,
     NotReady,
+    Throttled,
     Unauthenticated,
     from_database_error,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "NoQueue",
     "Operation",
     "Runtime",
+    "Throttled",
     "Transition",
     "Unauthenticated",
     "authenticate",

@@ -24,6 +24,7 @@ from processes import ROLES, AgencyKind
 
 from ..store import ApiToken, Officer, db
 from .accounts import create_agency, create_officer, find_agency, find_officer
+from .people import hash_password, password_is
 from .runtime import Operation
 from .tokens import TOKEN_PREFIX, hash_token, issue_token
 
@@ -39,6 +40,9 @@ DEMO_AGENCIES = (
     ("XH29", "Sở Y tế – Bảo trợ xã hội", AgencyKind.SOCIAL_PROTECTION, "H29"),
 )
 DEMO_TOKEN_LABEL = "demo"
+# Every demo officer signs in with this password in a browser (documented in the README; a
+# demo, not a secret) until an operator sets another with `motcua officers password`.
+DEMO_PASSWORD = "motcua-demo-2026"
 # Revoking a demo token this many times is not a demo any more.
 MAX_GENERATIONS = 100
 
@@ -50,6 +54,7 @@ class DemoOfficer:
     roles: list[str]
     token: str | None  # None when revoked and not yet re-issued, or the officer is inactive
     problem: str = ""  # what an operator should know (revoked, inactive)
+    password: str | None = None  # the demo password, while it is still theirs
 
 
 def demo_usernames(agency_code: str) -> dict[str, str]:
@@ -67,7 +72,9 @@ def demo_token(instance_dir: Path, username: str, generation: int = 0) -> str:
 
 def seed(op: Operation, instance_dir: Path) -> list[DemoOfficer]:
     """Returns the demo officers after creating whatever of them is missing, and a new token
-    for any whose token was revoked (idempotent; an inactive officer stays inactive)."""
+    for any whose token was revoked (idempotent; an inactive officer stays inactive). An
+    officer without a password gets the demo password."""
+    demo_hash = None
     for code, name, kind, area in DEMO_AGENCIES:
         agency = find_agency(code) or create_agency(
             op, code=code, name=name, kind=kind.value, area=area
@@ -82,17 +89,25 @@ def seed(op: Operation, instance_dir: Path) -> list[DemoOfficer]:
                 roles=[role],
                 full_name=f"{ROLES[role].name} ({name})",
             )
+            if officer.password_hash is None:
+                # One hash for all of them (a documented password: the salt hides nothing),
+                # so seeding and listing cost one argon2 computation, not one per officer.
+                demo_hash = demo_hash or hash_password(DEMO_PASSWORD)
+                officer.password_hash, officer.password_changed_at = demo_hash, op.at
             live, generation = _live_token(instance_dir, officer)
             if live is None and generation < MAX_GENERATIONS:
                 token = demo_token(instance_dir, username, generation)
                 issue_token(op, officer, label=DEMO_TOKEN_LABEL, token=token)
     db.session.commit()
-    return listing(instance_dir)
+    return listing(instance_dir, with_passwords=True)
 
 
-def listing(instance_dir: Path) -> list[DemoOfficer]:
-    """Returns the demo officers that exist, with their live tokens or what is wrong."""
+def listing(instance_dir: Path, with_passwords: bool = False) -> list[DemoOfficer]:
+    """Returns the demo officers that exist, with their live tokens or what is wrong (and,
+    `with_passwords`, the demo password of those it is still the password of: checking it
+    costs a password hash each)."""
     result = []
+    demo: dict[str, bool] = {}  # password hash → whether it is the demo password's
     for code, *_ in DEMO_AGENCIES:
         for username in demo_usernames(code).values():
             officer = find_officer(username)
@@ -104,7 +119,15 @@ def listing(instance_dir: Path) -> list[DemoOfficer]:
                 token, problem = None, "the officer is inactive"
             elif token is None:
                 problem = "the demo token was revoked: run `motcua demo seed` for a new one"
-            result.append(DemoOfficer(username, code, sorted(officer.roles), token, problem))
+            password = None
+            hashed = officer.password_hash
+            if with_passwords and officer.active and hashed is not None:
+                if hashed not in demo:
+                    demo[hashed] = password_is(officer, DEMO_PASSWORD)
+                password = DEMO_PASSWORD if demo[hashed] else None
+            result.append(
+                DemoOfficer(username, code, sorted(officer.roles), token, problem, password)
+            )
     return result
 
 

@@ -34,6 +34,7 @@ from ..store import (
 from .actor import Actor
 from .catalogue import procedure_of
 from .errors import Forbidden, Invalid, field_errors, not_found
+from .lookup import lookup_secret
 from .procedures import compiled, current_version
 from .runtime import Operation, commit, operation
 from .tasks import DUE_SOON_DAYS, is_due_soon, task_summary
@@ -197,6 +198,7 @@ def describe_dossier(actor: Actor, code: str, at: datetime | None = None) -> Dos
         else None
     )
     dossier.timeline = dossier_timeline(dossier)
+    dossier.lookup_secret = lookup_secret(dossier.code)  # printed on the receipt
     return dossier
 
 

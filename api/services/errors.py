@@ -58,6 +58,15 @@ class Busy(DomainError):
         self.retry_after = retry_after
 
 
+class Throttled(DomainError):
+    """Too many attempts from this caller (wrong passwords, failed lookups): refused without
+    looking, and the caller may try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class NotReady(DomainError):
     """The platform is not set up to do this (the database was never migrated)."""
 

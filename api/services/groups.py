@@ -42,6 +42,7 @@ from .dossiers import open_dossier
 from .errors import Forbidden, Invalid, NotFound, field_errors, not_found
 from .handoffs import group_context
 from .interlink import parts_of
+from .lookup import lookup_secret
 from .procedures import compiled, current_version, step_summaries
 from .runtime import Operation, commit, operation
 from .transitions import Transition
@@ -309,6 +310,8 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
             else None
         ),
         "parts": parts,
+        # printed on the receipt: only the agency that received the group prints it
+        "lookup_secret": lookup_secret(group.code) if mine else None,
     }
 
 

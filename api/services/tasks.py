@@ -28,6 +28,7 @@ from ..store import (
     release,
 )
 from .actor import Actor
+from .documents import issue_result
 from .errors import Conflict, Forbidden, Invalid, not_found
 from .procedures import compiled_version
 from .runtime import commit, operation
@@ -222,6 +223,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any]) -> Completio
         submitted=data,
     )
     transition = apply(dossier, before, instance, act, op=op, actor=actor)
+    issue_result(dossier, task.step, data, op, actor)  # a signing step's document, same commit
     commit()
     completed = {
         **task._mapping,

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Row
 
 from engine import TransitionPlan
 from engine.serializer import SPIFF_SERIALIZER_VERSION, STATE_FORMAT
-from processes import TaskState
+from processes import OPEN_TASK_STATES, TaskState
+from processes.folding import fold
 
 from .database import db
 from .models import Agency, DossierSequence, Task
@@ -95,6 +96,7 @@ def insert_dossier(values: dict[str, Any]) -> DossierRef:
     """Returns a new dossier row (version 0, no state yet: its first transition writes it)."""
     values = {
         **values,
+        "applicant_folded": fold(values["applicant_name"])[:255],
         "workflow_state": "",
         "state_format": "",
         "spiff_version": "",
@@ -242,6 +244,32 @@ def release(task_id: str, holder_id: int, at: datetime) -> Row | None:
                 assignee_id=None,
                 assignee_username=None,
                 claimed_at=None,
+                changed_at=later_of_changed(at),
+            )
+            .returning(*TASK_COLUMNS)
+        )
+        .one_or_none()
+    )
+
+
+def assign(
+    task_id: str, holder_id: int | None, officer_id: int, username: str, at: datetime
+) -> Row | None:
+    """Returns the task row now held by `officer_id` (a leader's assignment), or None when it
+    changed hands since it was read (`holder_id`: who held it then; None: it was open)."""
+    holder = (
+        TASKS.c.assignee_id.is_(None) if holder_id is None else TASKS.c.assignee_id == holder_id
+    )
+    return (
+        connection()
+        .execute(
+            TASKS.update()
+            .where(TASKS.c.id == task_id, TASKS.c.state.in_(OPEN_TASK_STATES), holder)
+            .values(
+                state=TaskState.CLAIMED.value,
+                assignee_id=officer_id,
+                assignee_username=username,
+                claimed_at=later_of_changed(at),
                 changed_at=later_of_changed(at),
             )
             .returning(*TASK_COLUMNS)

@@ -75,6 +75,12 @@ class Officer(db.Model):
     full_name: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)  # reminders go here
+    # Signing in from a browser: a modern password hash (never the password), the failures
+    # since the last success, and until when the account is locked after too many.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -111,6 +117,52 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     officer: Mapped[Officer] = relationship(lazy="joined")
+
+
+class WebSession(db.Model):
+    """A person's signed-in browser session. Only the SHA-256 of the cookie's secret is stored;
+    `csrf_token` must come back with every request that changes something."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie secret
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    officer: Mapped[Officer] = relationship(lazy="joined")
+
+
+class RateLimit(db.Model):
+    """Attempts counted per key (e.g. the citizen lookup per client address) in a window, and
+    how long the key must wait: kept in the database, so every API process counts alike."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Document(db.Model):
+    """A document a dossier produced, kept as issued: the result of the signing step (a PDF
+    signed with the agency's key), byte for byte, with its digest."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # "result"
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    signed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ProcedureVersion(db.Model):
@@ -254,6 +306,8 @@ class Dossier(db.Model):
     status: Mapped[int] = mapped_column(SmallInteger)
     applicant: Mapped[dict[str, Any]] = mapped_column(JsonType)
     applicant_name: Mapped[str] = mapped_column(String(255))
+    # The name folded for searching (processes.folding: no case, marks or đ), set on insert.
+    applicant_folded: Mapped[str] = mapped_column(String(255), default="")
     channel: Mapped[int] = mapped_column(SmallInteger)
     declaration: Mapped[dict[str, Any]] = mapped_column(JsonType)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -66,6 +66,8 @@ def browser(chromium):
 class LiveServer:
     url: str
     tokens: dict[str, str]
+    # the browser passwords the demo seed gave (`motcua demo seed --json`), by username
+    passwords: dict[str, str] = field(default_factory=dict)
 
     def api(self, method: str, path: str, username: str = DESIGNER, body=None):
         """Returns (status, JSON answer) of a request to the served API as one officer."""
@@ -108,12 +110,15 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     assert seeded.exit_code == 0, seeded.output
     officers = json.loads(seeded.stdout)["officers"]
     tokens = {officer["username"]: officer["token"] for officer in officers}
+    passwords = {o["username"]: o["password"] for o in officers if o.get("password")}
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", tokens=tokens)
+        yield LiveServer(
+            url=f"http://127.0.0.1:{server.server_port}", tokens=tokens, passwords=passwords
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -1,8 +1,18 @@
-// The platform's JSON API as the page uses it: one bearer token kept in sessionStorage, and
-// every failure turned into an ApiError whose message an officer can read (in Vietnamese,
-// with the server's own message after it).
+// The platform's JSON API as the pages use it: the officer's session (the HttpOnly cookie
+// `motcua_session` set by POST /api/session, and its CSRF token, sent back as X-CSRF-Token on
+// every request that changes something), or, as the designer's fallback, a bearer token kept
+// in sessionStorage; every failure turned into an ApiError whose message an officer can read
+// (in Vietnamese, with the server's own message after it).
 
 const TOKEN_KEY = 'motcua.token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+// The session's CSRF token: in memory only (GET /api/session gives it again after a reload).
+let csrfToken = '';
+
+export function setCsrfToken(token) {
+  csrfToken = token || '';
+}
 
 export function getToken() {
   try {
@@ -41,7 +51,7 @@ export class ApiError extends Error {
 
 const STATUS_TEXT = {
   400: 'Yêu cầu không hợp lệ.',
-  401: 'Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.',
+  401: 'Phiên đăng nhập hoặc mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.',
   403: 'Bạn không có quyền thực hiện việc này.',
   404: 'Không tìm thấy.',
   409: 'Dữ liệu vừa bị một thao tác khác thay đổi; hãy thử lại.',
@@ -66,16 +76,23 @@ export function describeError(status, body) {
  * Sends one request; returns the parsed JSON (or text for XML) answer.
  * @param {string} method
  * @param {string} path
- * @param {{json?: any, accept?: string, signal?: AbortSignal}} [options]
+ * @param {{json?: any, body?: BodyInit, contentType?: string, anonymous?: boolean, accept?: string,
+ *   signal?: AbortSignal}} [options]
  */
 export async function request(method, path, options = {}) {
   const headers = { Accept: options.accept || 'application/json' };
-  const token = getToken();
+  // anonymous: the public pages' requests, with neither the session's cookie nor a token.
+  const token = options.anonymous ? '' : getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
-  const init = { method, headers, cache: 'no-store', credentials: 'omit', signal: options.signal };
+  if (csrfToken && !options.anonymous && !SAFE_METHODS.has(method)) headers['X-CSRF-Token'] = csrfToken;
+  const credentials = options.anonymous ? 'omit' : 'same-origin';
+  const init = { method, headers, cache: 'no-store', credentials, signal: options.signal };
   if (options.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(options.json);
+  } else if (options.body !== undefined) {
+    headers['Content-Type'] = options.contentType || 'application/octet-stream';
+    init.body = options.body;
   }
   let response;
   try {
@@ -92,9 +109,39 @@ export async function request(method, path, options = {}) {
     body = await response.text().catch(() => '');
   }
   if (!response.ok) {
-    throw new ApiError(response.status, body, describeError(response.status, body));
+    const error = new ApiError(response.status, body, describeError(response.status, body));
+    error.retryAfter = Number(response.headers.get('Retry-After')) || 0;
+    throw error;
   }
   return body;
+}
+
+/** The signed-in officer ({officer, csrf_token}), or null when there is no session. */
+export async function currentSession() {
+  try {
+    const session = await request('GET', '/api/session');
+    setCsrfToken(session && session.csrf_token);
+    return session;
+  } catch (error) {
+    if (error.status === 401 || error.status === 404 || error.status === 405) return null;
+    throw error;
+  }
+}
+
+/** Signs in; returns {officer, csrf_token}. */
+export async function signIn(username, password) {
+  const session = await request('POST', '/api/session', { json: { username, password } });
+  setCsrfToken(session && session.csrf_token);
+  return session;
+}
+
+/** Ends the session (the cookie is cleared by the server). */
+export async function signOut() {
+  try {
+    await request('DELETE', '/api/session');
+  } finally {
+    setCsrfToken('');
+  }
 }
 
 export const api = {

@@ -10,7 +10,7 @@ import './designer.css';
 import Modeler from 'bpmn-js/lib/Modeler';
 import { is } from 'bpmn-js/lib/util/ModelUtil';
 
-import { ApiError, api, clearToken, getToken, setToken } from './api.js';
+import { ApiError, api, clearToken, currentSession, getToken, setToken, signOut as endSession } from './api.js';
 import { propertiesModule } from './extensions.js';
 import { FindingsView } from './findings.js';
 import { fromLocalInput, renderForm, toLocalInput } from './form-renderer.js';
@@ -95,8 +95,13 @@ function signOut() {
   if (state.dirty && !window.confirm('Sơ đồ có thay đổi chưa triển khai. Vẫn đổi mã truy cập?')) {
     return;
   }
-  clearToken();
   state.dirty = false;
+  if (state.session) {
+    // Signed in with a session (/dang-nhap): end it and go back to the sign-in page.
+    endSession().finally(() => window.location.assign('/dang-nhap?next=/designer'));
+    return;
+  }
+  clearToken();
   window.location.reload();
 }
 
@@ -490,8 +495,19 @@ window.addEventListener('beforeunload', (event) => {
   if (state.dirty) event.preventDefault();
 });
 
+// An officer signed in on /dang-nhap uses the session; the token prompt is the fallback.
 if (getToken()) {
   enter();
 } else {
-  showLogin();
+  currentSession()
+    .catch(() => null)
+    .then((session) => {
+      if (session) {
+        state.session = session;
+        $('sign-out-button').textContent = 'Đăng xuất';
+        enter();
+      } else {
+        showLogin();
+      }
+    });
 }

@@ -80,6 +80,10 @@ export function renderForm(schema, options = {}) {
   form.addEventListener('input', refresh);
   form.addEventListener('change', refresh);
   refresh();
+  const summary = node('ul', 'jsf-errors');
+  summary.setAttribute('role', 'alert');
+  summary.hidden = true;
+  form.prepend(summary);
   return {
     element: form,
     getValue: () => {
@@ -87,7 +91,93 @@ export function renderForm(schema, options = {}) {
       return value === undefined && root.schema.type === 'object' ? {} : value;
     },
     validate: () => form.reportValidity(),
+    showErrors: (errors) => showErrors(form, field, summary, errors, ctx),
+    clearErrors: () => clearErrors(form, summary),
   };
+}
+
+// Server errors at their fields ///////////////////////////////////////////////////////////
+
+const SERVER_MESSAGES = {
+  'is required': 'Trường này là bắt buộc.',
+};
+
+function translateMessage(message) {
+  return SERVER_MESSAGES[message] || message;
+}
+
+/** Splits an error's field path (`data.child.full_name`, `documents.0.name`,
+ * `documents[0]`) into its segments, the leading `data` left out. */
+export function errorPath(path) {
+  const segments = String(path)
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split(/[./]/)
+    .filter((segment) => segment !== '');
+  if (segments[0] === 'data') segments.shift();
+  return segments;
+}
+
+function clearErrors(form, summary) {
+  form.querySelectorAll('.jsf-error').forEach((element) => element.remove());
+  form.querySelectorAll('.jsf-invalid').forEach((element) => element.classList.remove('jsf-invalid'));
+  form.querySelectorAll('[aria-invalid]').forEach((element) => {
+    element.removeAttribute('aria-invalid');
+    const described = (element.getAttribute('aria-describedby') || '')
+      .split(' ')
+      .filter((id) => id && !id.endsWith('-error'));
+    if (described.length) element.setAttribute('aria-describedby', described.join(' '));
+    else element.removeAttribute('aria-describedby');
+  });
+  summary.replaceChildren();
+  summary.hidden = true;
+}
+
+/**
+ * Shows the server's field errors ({"data.<path>": [messages]}) at the fields they name;
+ * errors no field matches are listed at the top of the form. Returns the first element
+ * showing an error (to scroll to and focus), or null.
+ */
+function showErrors(form, root, summary, errors, ctx) {
+  clearErrors(form, summary);
+  let first = null;
+  let count = 0;
+  for (const [path, raw] of Object.entries(errors || {})) {
+    const messages = (Array.isArray(raw) ? raw : [raw]).map((m) => translateMessage(String(m)));
+    let field = root;
+    let matched = 0;
+    for (const segment of errorPath(path)) {
+      const next = field.child ? field.child(segment) : null;
+      if (!next) break;
+      field = next;
+      matched += 1;
+    }
+    if (field === root || matched < errorPath(path).length) {
+      const item = node('li', 'jsf-error-item', `${path}: ${messages.join(' ')}`);
+      summary.append(item);
+      summary.hidden = false;
+      if (field === root) {
+        first = first || summary;
+        continue;
+      }
+    }
+    count += 1;
+    const element = field.element;
+    const id = `${ctx.prefix}-e${count}-error`;
+    const message = node('p', 'jsf-error', messages.join(' '));
+    message.id = id;
+    element.classList.add('jsf-invalid');
+    element.append(message);
+    const inputs = element.matches('input, select, textarea')
+      ? [element]
+      : [...element.querySelectorAll('input, select, textarea')].slice(0, 1);
+    for (const input of inputs) {
+      input.setAttribute('aria-invalid', 'true');
+      const described = input.getAttribute('aria-describedby');
+      input.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
+    }
+    first = first || element;
+  }
+  return first;
 }
 
 // Schema plumbing ////////////////////////////////////////////////////////////////////////
@@ -462,6 +552,7 @@ function objectField(schema, base, ctx, where) {
   return {
     element: container,
     read,
+    child: (key) => children.get(key) || null,
     refresh() {
       // An optional part left empty (the father, when unknown) asks for nothing inside it.
       const now = read();
@@ -543,6 +634,7 @@ function arrayField(schema, base, ctx, where) {
 
   return {
     element: fieldset,
+    child: (index) => (/^\d+$/.test(index) ? rows[Number(index)]?.field || null : null),
     read() {
       const values = rows.map((row) => row.field.read()).filter((value) => value !== undefined);
       return values.length ? values : undefined;
