@@ -79,6 +79,7 @@ def list_dossiers(args):
             received_from=args.get("received_from"),
             received_to=args.get("received_to"),
             overdue=args.get("overdue"),
+            due_soon=args.get("due_soon"),
             limit=args.get("limit", 50),
             after=args.get("cursor"),
         ),

@@ -46,6 +46,12 @@ class DossierSearchArgsSchema(Schema):
     overdue = fields.Boolean(
         metadata={"description": "true: not finished and past the appointment; false: others"}
     )
+    due_soon = fields.Boolean(
+        metadata={
+            "description": "true: not finished, not yet due, due within a working day; "
+            "false: others"
+        }
+    )
     limit = fields.Integer(
         validate=validate.Range(min=1, max=MAX_LIMIT),
         metadata={"description": f"page size (default 50, at most {MAX_LIMIT})"},
@@ -69,6 +75,9 @@ class DossierListItemSchema(Schema):
     due_at = LocalDateTime()
     appointment_date = fields.String()
     overdue = fields.Boolean(metadata={"description": "not finished and past its due date"})
+    due_soon = fields.Boolean(
+        metadata={"description": "not finished, not yet due, due within a working day"}
+    )
 
 
 class DossierListSchema(Schema):

@@ -8,12 +8,12 @@ from typing import Any
 
 from processes import EventAction, TaskState
 
-from ..store import Officer, assign, db, lock_task, log_event
+from ..store import Officer, assign, db, lock_task
 from .accounts import find_officer
 from .actor import Actor
 from .errors import Conflict, Forbidden, Invalid, not_found
 from .runtime import operation
-from .tasks import _valid_id, _with_overdue
+from .tasks import _valid_id, _with_overdue, log_holder_change
 
 
 def assign_task(actor: Actor, task_id: str, username: object) -> dict[str, Any]:
@@ -40,18 +40,7 @@ def assign_task(actor: Actor, task_id: str, username: object) -> dict[str, Any]:
     detail: dict[str, Any] = {"assignee_id": officer.id, "assignee": officer.username}
     if task.assignee_id is not None:
         detail |= {"holder_id": task.assignee_id, "holder": task.assignee_username}
-    log_event(
-        dossier_id=task.dossier_id,
-        agency_id=actor.agency_id,
-        officer_id=actor.officer_id,
-        action=EventAction.ASSIGNED.value,
-        task_id=task.id,
-        step=task.step,
-        status_before=None,
-        status_after=None,
-        at=op.at,
-        detail=detail,
-    )
+    log_holder_change(actor, EventAction.ASSIGNED, task, at=op.at, detail=detail)
     db.session.commit()
     return _with_overdue(assigned, op.at)
 

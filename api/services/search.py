@@ -20,6 +20,7 @@ from .actor import Actor
 from .catalogue import procedure_of_version_id
 from .errors import Invalid
 from .runtime import operation
+from .tasks import soon_until
 
 MAX_LIMIT = 100
 _CURSOR_YEARS = range(2000, 2200)
@@ -34,6 +35,7 @@ class DossierQuery:
     received_from: date | None = None  # Vietnam's calendar days, both included
     received_to: date | None = None
     overdue: bool | None = None
+    due_soon: bool | None = None  # not finished, not yet due, due within a working day
     limit: int = 50
     after: tuple[datetime, int] | None = None  # the (received_at, id) of a decoded cursor
 
@@ -47,13 +49,15 @@ class DossierPage:
 def find_dossiers(actor: Actor, query: DossierQuery) -> DossierPage:
     """Returns one page of the actor's agency's dossiers matching every filter given, newest
     received first (then by id); each item says whether the dossier is overdue (not finished
-    and past its due date)."""
+    and past its due date) or due soon (not finished, not yet due, due within a working day
+    of the agency's calendar: the inbox's rule)."""
     if query.received_from and query.received_to and query.received_from > query.received_to:
         raise Invalid(
             "the dates are the wrong way round",
             {"received_to": ["on or after received_from"]},
         )
-    at = operation().at
+    op = operation()
+    at, soon = op.at, soon_until(op, actor.agency_id)
     statement = select(
         Dossier.id,
         Dossier.code,
@@ -87,6 +91,11 @@ def find_dossiers(actor: Actor, query: DossierQuery) -> DossierPage:
         statement = statement.where(late)
     elif query.overdue is False:
         statement = statement.where(not_(late))
+    due_soon = and_(Dossier.finished_at.is_(None), Dossier.due_at >= at, Dossier.due_at < soon)
+    if query.due_soon is True:
+        statement = statement.where(due_soon)
+    elif query.due_soon is False:
+        statement = statement.where(not_(due_soon))
     if query.after:
         received_at, dossier_id = query.after
         after = tuple_(literal(received_at, UtcDateTime()), literal(dossier_id))
@@ -107,6 +116,7 @@ def find_dossiers(actor: Actor, query: DossierQuery) -> DossierPage:
             "due_at": row.due_at,
             "appointment_date": row.due_at.astimezone(TIMEZONE).date().isoformat(),
             "overdue": row.finished_at is None and row.due_at < at,
+            "due_soon": row.finished_at is None and at <= row.due_at < soon,
         }
         for row in rows
     ]

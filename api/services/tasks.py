@@ -7,6 +7,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -176,20 +177,28 @@ def release_task(actor: Actor, task_id: str, reason: str = "") -> dict[str, Any]
     detail: dict[str, Any] = {"holder_id": task.assignee_id, "holder": task.assignee_username}
     if reason:
         detail["reason"] = reason
+    log_holder_change(actor, EventAction.RELEASED, task, at=op.at, detail=detail)
+    db.session.commit()
+    return _with_overdue(released, op.at)
+
+
+def log_holder_change(
+    actor: Actor, action: EventAction, task, *, at: datetime, detail: dict[str, Any]
+) -> None:
+    """Records who now holds a task (released, assigned), in its dossier's timeline: an event
+    that changes no status. `task` is the locked row (its id, dossier id, agency id, step)."""
     log_event(
         dossier_id=task.dossier_id,
-        agency_id=actor.agency_id,
+        agency_id=task.agency_id,
         officer_id=actor.officer_id,
-        action=EventAction.RELEASED.value,
+        action=action.value,
         task_id=task.id,
         step=task.step,
         status_before=None,
         status_after=None,
-        at=op.at,
+        at=at,
         detail=detail,
     )
-    db.session.commit()
-    return _with_overdue(released, op.at)
 
 
 @dataclass(frozen=True)
@@ -251,18 +260,9 @@ def release_all_held_by(actor: Actor, officer_id: int, reason: str) -> int:
         if release(task_id, officer_id, op.at) is None:
             continue
         released += 1
-        log_event(
-            dossier_id=dossier_id,
-            agency_id=agency_id,
-            officer_id=actor.officer_id,
-            action=EventAction.RELEASED.value,
-            task_id=task_id,
-            step=step,
-            status_before=None,
-            status_after=None,
-            at=op.at,
-            detail={"holder_id": officer_id, "holder": username, "reason": reason},
-        )
+        row = SimpleNamespace(id=task_id, dossier_id=dossier_id, agency_id=agency_id, step=step)
+        detail = {"holder_id": officer_id, "holder": username, "reason": reason}
+        log_holder_change(actor, EventAction.RELEASED, row, at=op.at, detail=detail)
     return released
 
 

@@ -51,6 +51,7 @@ def test_lists_the_agencys_dossiers_newest_first(as_officer, received):
         "due_at": first["due_at"],
         "appointment_date": "2026-03-02",
         "overdue": first["overdue"],
+        "due_soon": first["due_soon"],
     }
     assert "khai sinh" in first["procedure_name"].lower()
     other = search(as_officer, "h29.02.lanh_dao")
@@ -89,7 +90,13 @@ def test_code_status_procedure_dates_and_overdue(as_officer, received, clock):
     # Same-day deadline: on Tuesday, Monday's dossiers are overdue; a week later, all.
     assert codes_of(search(as_officer, overdue="true")) == received[2::-1]
     assert codes_of(search(as_officer, overdue="false")) == received[:2:-1]
+    # Tuesday's are due today, within a working day: due soon (the inbox's rule), not overdue.
+    soon = search(as_officer, due_soon="true")
+    assert codes_of(soon) == received[:2:-1]
+    assert all(i["due_soon"] and not i["overdue"] for i in soon["items"])
+    assert codes_of(search(as_officer, due_soon="false")) == received[2::-1]
     clock.now += timedelta(days=7)
+    assert codes_of(search(as_officer, due_soon="true")) == []
     page = search(as_officer, overdue="true")
     assert codes_of(page) == received[::-1] and all(i["overdue"] for i in page["items"])
     assert codes_of(search(as_officer, overdue="false")) == []

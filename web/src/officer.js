@@ -1072,15 +1072,13 @@ async function leaderPage() {
     return;
   }
   await procedures().catch(() => []);
-  const [late, open] = await Promise.all([
+  // Due soon as the inbox counts it (not yet due, due within a working day of the agency's
+  // calendar): the server decides, for every dossier, not only a first page.
+  const [late, soon] = await Promise.all([
     request('GET', '/api/dossiers?overdue=true').catch((error) => error),
-    request('GET', '/api/dossiers?overdue=false').catch((error) => error),
+    request('GET', '/api/dossiers?due_soon=true').catch((error) => error),
   ]);
   if (late instanceof ApiError && late.status === 401) return toSignIn();
-  const soon =
-    open instanceof Error
-      ? open
-      : { items: (open.items || []).filter(isDueSoon).map((d) => ({ ...d, due_soon: true })) };
   // Any dossier of the agency, by its code: its open steps, to reassign.
   const codeInput = el('input', { id: 'leader-code', name: 'code', required: true, spellcheck: 'false' });
   const byCodeTasks = el('div', { class: 'dossier-tasks', id: 'leader-code-tasks' });
@@ -1110,13 +1108,6 @@ async function leaderPage() {
 
 const FINISHED = new Set([3, 7, 8, 10]);
 
-function isDueSoon(dossier) {
-  if (dossier.due_soon !== undefined) return Boolean(dossier.due_soon);
-  if (!dossier.due_at || dossier.finished_at || dossier.overdue) return false;
-  if (dossier.status && FINISHED.has(dossier.status.code)) return false;
-  const left = new Date(dossier.due_at).getTime() - Date.now();
-  return left > 0 && left < 24 * 3600 * 1000;
-}
 
 function dossierList(title, id, answer) {
   const section = el('section', { class: 'card', id: `leader-${id}` }, el('h2', {}, title));
