@@ -22,6 +22,7 @@ from .jobs import init_jobs
 from .logs import init_request_logging
 from .resources import calendar, dossiers, handoffs, health, notifications, pages, procedures, tasks
 from .resources import lookup as citizen_lookup
+from .resources import officers as agency_officers
 from .resources import session as web_session
 from .resources import slips as slip_documents
 from .services import init_runtime
@@ -106,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         web_session.blp,
         citizen_lookup.blp,
         slip_documents.blp,
+        agency_officers.blp,
     ):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api, so our single error shape wins

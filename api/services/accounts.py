@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from processes import ROLES, AgencyKind
+from processes import LEADER_ROLE, OPERATOR_ROLE, ROLES, AgencyKind
 
 from ..store import Agency, Officer, OfficerRole, db
+from .actor import Actor
 from .channels import check_webhook_url, email_problem
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound
 from .runtime import Operation
 from .signatures import new_secret
 
@@ -156,3 +157,22 @@ def make_internal(code: str) -> Agency:
     agency = get_agency(code)
     agency.external_url = agency.shared_secret = None
     return agency
+
+
+def colleagues(actor: Actor, role: str | None = None) -> list[Officer]:
+    """Returns the active officers of the actor's agency (holding `role` when given), by
+    username: whom a leader may give a task to. Leaders and operators only."""
+    if LEADER_ROLE not in actor.roles and OPERATOR_ROLE not in actor.roles:
+        raise Forbidden("only leaders and operators list the agency's officers")
+    if role is not None and role not in ROLES:
+        raise Invalid("unknown role", {"role": [f"one of {', '.join(sorted(ROLES))}"]})
+    statement = (
+        select(Officer)
+        .where(Officer.agency_id == actor.agency_id, Officer.active.is_(True))
+        .order_by(Officer.username)
+    )
+    if role is not None:
+        statement = statement.where(
+            Officer.id.in_(select(OfficerRole.officer_id).where(OfficerRole.role == role))
+        )
+    return list(db.session.scalars(statement))

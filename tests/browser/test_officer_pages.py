@@ -390,6 +390,13 @@ def test_a_leader_reassigns_a_task_and_the_officer_finds_it_in_the_inbox(
     page.get_by_role("button", name="Xem các bước", exact=True).click()
     assign = page.locator(f"form.assign[data-task='{task}']")
     expect(assign).to_contain_text("Thẩm định hồ sơ")
+    # The agency's officers who hold the step's role are offered (GET /api/officers).
+    suggested = assign.get_by_label("Giao cho cán bộ (tên đăng nhập)").get_attribute("list")
+    options = page.locator(f"datalist[id='{suggested}'] option")
+    expect(options).not_to_have_count(0)
+    offered = [options.nth(i).get_attribute("value") for i in range(options.count())]
+    assert APPRAISAL in offered and all(name.startswith("h29.01.") for name in offered)
+    assert LEADER not in offered  # only those who hold the step's role
     assign.get_by_label("Giao cho cán bộ (tên đăng nhập)").fill(APPRAISAL)
     assign.get_by_role("button", name="Giao lại").click()
     expect(page.locator("#status")).to_contain_text(f"Đã giao “Thẩm định hồ sơ” cho {APPRAISAL}")
@@ -485,3 +492,27 @@ def test_a_group_dossier_shows_each_agencys_part_and_its_control_slip(
     expect(page.locator("#declaration")).to_be_visible()
     expect(page.locator("#reception-form")).to_contain_text("Đăng ký thường trú (1.004194)")
     screenshots(page, "group-reception")
+
+
+def test_an_officer_without_the_steps_role_cannot_work_it_through_the_pages(page, live_server):
+    status, created = live_server.api("POST", "/api/dossiers", RECEPTION, BIRTH_BODY)
+    assert status == 201, created
+    task = created["tasks"][0]["id"]  # reception's own step: role tiep_nhan
+    sign_in(page, live_server, APPRAISAL, f"/cong-viec/{task}")
+    ready(page, "task")
+    expect(page.get_by_role("button", name="Hoàn thành")).to_have_count(0)
+    expect(page.get_by_role("button", name="Nhận việc")).to_have_count(0)
+    # The same request the page would make, with this session and its CSRF token: refused
+    # by the server as through the API, and nothing changes.
+    token = page.evaluate(
+        "() => fetch('/api/session').then((r) => r.json()).then((j) => j.csrf_token)"
+    )
+    claim = page.request.post(
+        f"{live_server.url}/api/tasks/{task}/claim", headers={"X-CSRF-Token": token}
+    )
+    assert claim.status == 403
+    assert live_server.api("GET", f"/api/tasks/{task}", RECEPTION)[1]["state"] == "open"
+    received = page.request.post(
+        f"{live_server.url}/api/dossiers", headers={"X-CSRF-Token": token}, data=BIRTH_BODY
+    )
+    assert received.status == 403  # only reception receives

@@ -1159,7 +1159,25 @@ async function loadDossierTasks(code, host) {
     host.replaceChildren(el('p', { class: 'notice' }, 'Hồ sơ không còn bước nào đang mở.'));
     return;
   }
+  // Whom each step may go to: the agency's active officers holding its role, offered as
+  // suggestions (a username typed by hand still works).
+  const roles = [...new Set(open.map((task) => task.role).filter(Boolean))];
+  const lists = await Promise.all(
+    roles.map((role) =>
+      request('GET', `/api/officers?role=${enc(role)}`)
+        .then((answer) => [role, answer.items || []])
+        .catch(() => [role, []]),
+    ),
+  );
+  const suggestions = lists.map(([role, officers]) =>
+    el(
+      'datalist',
+      { id: `officers-${host.id || 'host'}-${role}` },
+      ...officers.map((officer) => el('option', { value: officer.username }, officer.full_name || officer.username)),
+    ),
+  );
   host.replaceChildren(
+    ...suggestions,
     ...open.map((task) => {
       const inputId = `assign-${task.id}`;
       const input = el('input', {
@@ -1167,6 +1185,8 @@ async function loadDossierTasks(code, host) {
         name: 'username',
         required: true,
         spellcheck: 'false',
+        autocomplete: 'off',
+        list: `officers-${host.id || 'host'}-${task.role}`,
         placeholder: 'VD: h29.01.tham_dinh',
       });
       const form = el(
