@@ -17,6 +17,7 @@ from ..services.catalogue import is_group_code
 from ..services.groups import describe_procedure
 from ..services.procedures import check_diagram
 from ..services.versions import (
+    compare_group_versions,
     compare_versions,
     describe_deployed,
     describe_group_version,
@@ -241,6 +242,17 @@ class ComparisonSchema(Schema):
     forms_added = fields.List(fields.String())
     forms_removed = fields.List(fields.String())
     forms_changed = fields.List(fields.String())
+    descriptor_changes = fields.Dict(
+        metadata={"description": "{field: {from, to}} of the descriptor (a group's: not members)"}
+    )
+    members_added = fields.List(fields.String(), metadata={"description": "a group's"})
+    members_removed = fields.List(fields.String(), metadata={"description": "a group's"})
+    members_changed = fields.List(
+        fields.Dict(), metadata={"description": "a group's: {procedure, changes}"}
+    )
+    member_versions = fields.List(
+        fields.Dict(), metadata={"description": "a group's pinned versions: {procedure, from, to}"}
+    )
 
 
 @blp.route("/<string:code>/versions/<int:older>/compare/<int:newer>")
@@ -248,6 +260,11 @@ class ComparisonSchema(Schema):
 @blp.response(200, ComparisonSchema)
 def compare(code, older, newer):
     """What changed between two versions: steps added, removed and changed (title, role,
-    form, budget), forms added, removed and changed, and whether the diagram changed."""
-    comparison = compare_versions(code, older, newer)
+    form, budget), forms added, removed and changed, the descriptor's fields, and whether the
+    diagram changed; for a group: its descriptor, members added, removed and changed (shares,
+    optional), and the member versions it pins."""
+    if is_group_code(code):
+        comparison = compare_group_versions(code, older, newer)
+    else:
+        comparison = compare_versions(code, older, newer)
     return {**comparison, "from_": comparison.pop("from")}

@@ -407,6 +407,9 @@ def compare_versions(code: str, older: int, newer: int) -> dict:
         "from": older,
         "to": newer,
         "diagram_changed": before.bpmn_source != after.bpmn_source,
+        "descriptor_changes": _changes(
+            procedure_of(before).descriptor(), procedure_of(after).descriptor()
+        ),
         "steps_added": sorted(steps_after.keys() - steps_before.keys()),
         "steps_removed": sorted(steps_before.keys() - steps_after.keys()),
         "steps_changed": changed,
@@ -417,6 +420,62 @@ def compare_versions(code: str, older: int, newer: int) -> dict:
             for key in forms_before.keys() & forms_after.keys()
             if forms_before[key] != forms_after[key]
         ),
+    }
+
+
+def compare_group_versions(code: str, older: int, newer: int) -> dict:
+    """Returns what changed from one version of a group to another: its descriptor (name,
+    deadlines, how many may be chosen), the members added and removed, and for each member in
+    both what changed of its share, its share with verification and whether it is optional;
+    the member procedures whose pinned version changed; whether the diagram changed."""
+    before, after = get_group_version(code, older), get_group_version(code, newer)
+    members_before = {m["code"]: m for m in before.descriptor["members"]}
+    members_after = {m["code"]: m for m in after.descriptor["members"]}
+    numbers = {
+        v.id: v.version
+        for v in db.session.scalars(
+            select(ProcedureVersion).where(
+                ProcedureVersion.id.in_(
+                    [*before.member_versions.values(), *after.member_versions.values()]
+                )
+            )
+        )
+    }
+    pinned_before, pinned_after = before.member_versions, after.member_versions
+    return {
+        "procedure": code,
+        "from": older,
+        "to": newer,
+        "diagram_changed": before.bpmn_source != after.bpmn_source,
+        "descriptor_changes": _changes(before.descriptor, after.descriptor, skip={"members"}),
+        "members_added": sorted(members_after.keys() - members_before.keys()),
+        "members_removed": sorted(members_before.keys() - members_after.keys()),
+        "members_changed": [
+            {
+                "procedure": member,
+                "changes": _changes(members_before[member], members_after[member]),
+            }
+            for member in sorted(members_before.keys() & members_after.keys())
+            if members_before[member] != members_after[member]
+        ],
+        "member_versions": [
+            {
+                "procedure": member,
+                "from": numbers.get(pinned_before[member]),
+                "to": numbers.get(pinned_after[member]),
+            }
+            for member in sorted(pinned_before.keys() & pinned_after.keys())
+            if pinned_before[member] != pinned_after[member]
+        ],
+    }
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any], skip=frozenset()) -> dict:
+    """Returns {field: {from, to}} for every field whose value differs."""
+    return {
+        field: {"from": before.get(field), "to": after.get(field)}
+        for field in sorted(before.keys() | after.keys())
+        if field not in skip and before.get(field) != after.get(field)
     }
 
 

@@ -74,6 +74,7 @@ def test_a_new_version_takes_effect_on_its_date_and_running_dossiers_keep_theirs
         "forms_added": [],
         "forms_removed": [],
         "forms_changed": [],
+        "descriptor_changes": {},
     }
     missing = as_officer(designer).get("/api/procedures/1.001193/versions/1/compare/9")
     assert missing.status_code == 404

@@ -18,6 +18,7 @@ from tests.groups import birth_group_submission
 
 PACKAGE = Path(__file__).parent.parent / "fixtures" / "procedures" / "chung_thuc"
 CODE = "2.000815"
+PACKAGE_NOTE = "Trong ngày tiếp nhận; nhận sau 15 giờ thì trả trong ngày làm việc tiếp theo"
 GROUP_FILE = GROUPS_DIR / "lien_thong_khai_sinh.json"
 
 
@@ -132,6 +133,18 @@ def test_metadata_is_versioned_with_the_diagram(as_officer, designer, clock):
     first_due = reader.get(f"/api/dossiers/{early['code']}").json["due_at"]
     second_due = reader.get(f"/api/dossiers/{late['code']}").json["due_at"]
     assert first_due < second_due  # 1 working day, then 3, from the same clock
+    compared = designer_client.get(f"/api/procedures/{CODE}/versions/1/compare/2").json
+    assert compared["descriptor_changes"] == {
+        "legal_deadline": {
+            "from": {"working_days": "1", "note": PACKAGE_NOTE},
+            "to": {"working_days": "3", "note": ""},
+        },
+        "name": {
+            "from": "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+            "to": "Chứng thực bản sao",
+        },
+    }
+    assert compared["steps_changed"] == [] and not compared["diagram_changed"]
     versions = designer_client.get(f"/api/procedures/{CODE}/versions").json["items"]
     assert [(v["version"], v["descriptor"]["name"]) for v in versions] == [
         (2, "Chứng thực bản sao"),
@@ -247,6 +260,20 @@ def test_a_group_is_checked_and_versioned_and_its_dossiers_keep_their_version(
     assert {p["procedure"]: p["share_days"] for p in old["parts"]}["1.004194"] == "2"
     assert old["due_at"] < new["due_at"]
     assert client.get("/api/procedures/LT-KS").json["version"] == 2
+    compared = client.get("/api/procedures/LT-KS/versions/1/compare/2")
+    assert compared.status_code == 200, compared.json
+    assert compared.json["descriptor_changes"] == {
+        "legal_deadline": {
+            "from": {"working_days": "3", "note": ""},
+            "to": {"working_days": "4", "note": ""},
+        }
+    }
+    assert compared.json["members_changed"] == [
+        {"procedure": "1.004194", "changes": {"share_days": {"from": "2", "to": "3"}}}
+    ]
+    assert compared.json["members_added"] == compared.json["members_removed"] == []
+    assert compared.json["member_versions"] == []  # the same diagram and forms: same members
+    assert compared.json["diagram_changed"] is False
 
 
 def test_the_console_deploys_descriptor_files(app, officers, tmp_path):
