@@ -285,17 +285,7 @@ async function inboxPage() {
   const table = el(
     'table',
     { class: 'table', id: 'inbox' },
-    el(
-      'thead',
-      {},
-      el(
-        'tr',
-        {},
-        ['Công việc', 'Hồ sơ', 'Thủ tục', 'Hạn xử lý', 'Tình trạng', 'Người xử lý', ''].map((h) =>
-          el('th', { scope: 'col' }, h),
-        ),
-      ),
-    ),
+    tableHead(['Công việc', 'Hồ sơ', 'Thủ tục', 'Hạn xử lý', 'Tình trạng', 'Người xử lý', '']),
     el(
       'tbody',
       {},
@@ -742,17 +732,7 @@ function partsSection(dossier) {
     el(
       'table',
       { class: 'table' },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          ['Thủ tục', 'Cơ quan', 'Tình trạng', 'Chuyển đi', 'Nhận lúc', 'Hạn', 'Hoàn thành', 'Kết quả'].map(
-            (h) => el('th', { scope: 'col' }, h),
-          ),
-        ),
-      ),
+      tableHead(['Thủ tục', 'Cơ quan', 'Tình trạng', 'Chuyển đi', 'Nhận lúc', 'Hạn', 'Hoàn thành', 'Kết quả']),
       el(
         'tbody',
         {},
@@ -781,6 +761,11 @@ function partsSection(dossier) {
   );
 }
 
+/** A table's header row: one column header per title. */
+function tableHead(titles) {
+  return el('thead', {}, el('tr', {}, titles.map((title) => el('th', { scope: 'col' }, title))));
+}
+
 function tasksSection(dossier) {
   return el(
     'section',
@@ -789,17 +774,7 @@ function tasksSection(dossier) {
     el(
       'table',
       { class: 'table' },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          ['Bước', 'Trạng thái', 'Người xử lý', 'Hạn', 'Tình trạng', 'Kết quả'].map((h) =>
-            el('th', { scope: 'col' }, h),
-          ),
-        ),
-      ),
+      tableHead(['Bước', 'Trạng thái', 'Người xử lý', 'Hạn', 'Tình trạng', 'Kết quả']),
       el(
         'tbody',
         {},
