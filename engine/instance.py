@@ -105,7 +105,7 @@ class ProcessInstance:
         if not self.process.catches:
             return frozenset()  # nothing in this process ever waits for a message
         names = set()
-        for task in self.workflow.get_tasks(state=TaskState.WAITING, max_depth=_ALL_LEVELS):
+        for task in _tasks_in(self.workflow, TaskState.WAITING):
             definition = getattr(task.task_spec, "event_definition", None)
             if isinstance(definition, MessageEventDefinition):
                 names.add(definition.name)
@@ -180,7 +180,7 @@ class ProcessInstance:
             return {}
         return {
             task: due_of(task)
-            for task in self.workflow.get_tasks(state=TaskState.WAITING, max_depth=_ALL_LEVELS)
+            for task in _tasks_in(self.workflow, TaskState.WAITING)
             if any(timer_definitions(getattr(task.task_spec, "event_definition", None)))
         }
 
@@ -201,7 +201,7 @@ class ProcessInstance:
         """Returns the ready human tasks' ids with the due date recorded for each when it opened
         (None for a task opened before due dates were recorded in the state)."""
         due = {}
-        for task in self.workflow.get_tasks(state=TaskState.READY, max_depth=_ALL_LEVELS):
+        for task in _tasks_in(self.workflow, TaskState.READY):
             if task.task_spec.name in self.process.steps:
                 recorded = task.internal_data.get(DUE_KEY)
                 due[str(task.id)] = datetime.fromisoformat(recorded) if recorded else None
@@ -234,11 +234,12 @@ class ProcessInstance:
         running (SpiffWorkflow's own test stops looking 1,000 levels down the task tree)."""
         return _reached_end(self.workflow)
 
-    def status(self) -> DossierStatus | None:
+    def status(self, ready: list[ReadyStep] | None = None) -> DossierStatus | None:
         """Returns the dossier status the diagram assigns to where the instance now stands.
 
         A finished instance takes the status of the end event it reached last; a running one
         the status of its open steps (the furthest along, when parallel steps are open).
+        `ready` is `ready_steps()`, when the caller has it already.
         """
         if self.is_completed:
             ends = [
@@ -252,7 +253,9 @@ class ProcessInstance:
                 return None
             last = max(ends, key=lambda task: task.last_state_change)
             return self.process.end_statuses[last.task_spec.name]
-        statuses = [r.step.dossier_status for r in self.ready_steps() if r.step.dossier_status]
+        if ready is None:
+            ready = self.ready_steps()
+        statuses = [r.step.dossier_status for r in ready if r.step.dossier_status]
         return max(statuses) if statuses else None
 
     def _run(self) -> None:
@@ -302,6 +305,13 @@ def _all_tasks(workflow: BpmnWorkflow) -> list:
     for subprocess in workflow.subprocesses.values():
         tasks += subprocess.tasks.values()
     return tasks
+
+
+def _tasks_in(workflow: BpmnWorkflow, state: TaskState) -> list:
+    """Returns the workflow's tasks (its subprocesses' included) in one state, in no particular
+    order: a pass over its task dicts, far cheaper than walking the task tree, for the
+    questions whose answer does not depend on the order."""
+    return [task for task in _all_tasks(workflow) if task.state == state]
 
 
 def _reached_end(workflow: BpmnWorkflow) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -39,10 +40,13 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_VERSION
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from .errors import WorkflowStateError
 from .scripting import SCRIPT_ENGINE
@@ -54,6 +58,14 @@ SPIFF_SERIALIZER_VERSION = SPIFF_VERSION
 # The registry's marker key, and the type name of the envelope a user dict holding it is saved in.
 TYPENAME = "typename"
 ESCAPED_DICT = "motcua:dict"
+_PLAIN = (str, int, float, bool, type(None))
+
+# A task id comes back as one UUID object wherever a restored state names it (its key in the
+# workflow's tasks, its children's parent, its parent's children): the engine looks tasks up
+# by id hundreds of times per step, and a dict finds a key that *is* the one asked for without
+# calling UUID.__eq__. Each id string is also parsed once. (UUIDs are immutable: sharing one
+# object between workflows is harmless.)
+_uuid = lru_cache(maxsize=1 << 14)(UUID)
 
 
 class _EscapedDict:
@@ -96,11 +108,20 @@ class _Registry(DefaultRegistry):
     """The default registry, keeping dicts that name no registered type as data."""
 
     def restore(self, val, **kwargs):
-        if type(val) is dict and TYPENAME in val:
-            name = val[TYPENAME]
-            if not isinstance(name, str) or name not in self.convert_from_dict:
+        # The library's restore, inlined for the plain JSON values that make up most of a
+        # state (one call per value, not two).
+        kind = type(val)
+        if kind in _PLAIN:
+            return val
+        if kind is dict:
+            if TYPENAME in val:
+                name = val[TYPENAME]
+                if isinstance(name, str) and name in self.convert_from_dict:
+                    return super().restore(val, **kwargs)
                 # An unknown type name: data saved before the escaping existed.
-                return {k: self.restore(v, **kwargs) for k, v in val.items()}
+            return {k: self.restore(v, **kwargs) for k, v in val.items()}
+        if kind is list:
+            return [self.restore(item, **kwargs) for item in val]
         return super().restore(val, **kwargs)
 
 
@@ -114,12 +135,44 @@ class _TaskConverter(TaskConverter):
             dct["delta"]["updates"] = _escape(dct["delta"]["updates"])
         return dct
 
+    def from_dict(self, dct, workflow):
+        # The library's own (SpiffWorkflow 3.2), with task ids interned (`_uuid`).
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=_uuid(dct["id"]))
+        task._parent = _uuid(dct["parent"]) if dct["parent"] is not None else None
+        task._children = [_uuid(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        task.internal_data = self.registry.restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            task.workflow.top_workflow.event_manager.add_task(task)
+        delta = dct.get("delta")
+        if delta and task.parent is not None:
+            data = DeepMerge.merge({}, task.parent.data)
+            data.update(self.registry.restore(delta.get("updates", {})))
+            for key in delta.get("deletions", {}):
+                if key in data:
+                    del data[key]
+        else:
+            data = self.registry.restore(dct["data"])
+        task.data = data
+        return task
+
 
 class _SubWorkflowConverter(BpmnSubWorkflowConverter):
     def to_dict(self, workflow):
         dct = super().to_dict(workflow)
         dct["data"] = _escape(dct["data"])
         return dct
+
+    def from_dict(self, dct, task, top_workflow):
+        # The library's own (SpiffWorkflow 3.2), with task ids interned (`_uuid`).
+        spec = top_workflow.subprocess_specs.get(task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(_uuid(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
 
 
 class _EventConverter(BpmnEventConverter):
@@ -143,8 +196,8 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         if "spec" in dct:  # a full serialization (e.g. one being migrated)
             return super().from_dict(dct)
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))

@@ -108,7 +108,8 @@ def plan_transition(
 ) -> TransitionPlan:
     """Returns the plan of a transition: `instance` is the workflow after the act, `before`
     the dossier before it, `at` the instant of the act (read once, after the lock)."""
-    ready = {str(r.task_id): r.step for r in instance.ready_steps()}
+    ready_steps = instance.ready_steps()
+    ready = {str(r.task_id): r.step for r in ready_steps}
     opened = tuple(
         OpenedTask(
             id=task_id,
@@ -129,7 +130,7 @@ def plan_transition(
     due_dates = [task.due_at for task in opened]
     due_dates += [due for t in still_open if (due := before.open_tasks[t]) is not None]
     messages = tuple(instance.take_messages())
-    status = instance.status()
+    status = instance.status(ready_steps)
     status_after = int(status) if status is not None else before.status
     event = PlannedEvent(
         action=action,

@@ -9,6 +9,7 @@ what keeps a handoff's latency in milliseconds), plus a relay thread.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterable
 
@@ -115,6 +116,11 @@ def work(app: Flask, *, burst: bool = False, name: str | None = None) -> None:
     # No read timeout here: rq waits for work with a blocking pop, for minutes at a time.
     connection = Redis.from_url(url, socket_connect_timeout=_TIMEOUTS["socket_connect_timeout"])
     queue = Queue(app.config["MOTCUA_QUEUE_NAME"], connection=connection)
+    # What the worker holds for its whole life (the app, the libraries, their modules) is moved
+    # out of the garbage collector's reach: every collection of the oldest generation would
+    # otherwise walk it again, for nothing (a tenth of a timer's CPU, measured).
+    gc.collect()
+    gc.freeze()
     relay = RelayThread(app, app.config["MOTCUA_RELAY_SECONDS"]).start()
     try:
         worker = SimpleWorker([queue], connection=connection, name=name)

@@ -25,9 +25,17 @@ from sqlalchemy import select, update
 
 from processes import EventAction
 
-from ..store import Dossier, DossierRef, db, lock_for_timers, log_event, set_timer_due
+from ..store import (
+    Dossier,
+    DossierRef,
+    WriteBatch,
+    db,
+    lock_for_timers,
+    log_event,
+    set_timer_due,
+)
 from .actor import Actor
-from .errors import Invalid
+from .errors import Conflict, Invalid
 from .runtime import Operation, operation, runtime
 from .transitions import Act, acting, apply, restore, standing
 
@@ -67,12 +75,21 @@ def claim_due_timers(op: Operation, limit: int) -> list[int]:
 
 def fire_timers(dossier_ids: list[int]) -> int:
     """Fires the due timers of the dossiers given, each through the one write path, in the
-    caller's transaction (one lock statement, one write per dossier that fired, one commit
-    by the caller); returns how many dossiers had a timer fire. A dossier with nothing due
-    (fired already, or moved on) gets its next due time back from its workflow; one whose
-    timer cannot fire (the diagram's fault) is logged and tried again later. Anything else
-    raises, and the caller's rollback keeps nothing of the batch."""
+    caller's transaction (one lock statement, one write statement for all the dossiers that
+    fired, one commit by the caller); returns how many dossiers had a timer fire. A dossier
+    with nothing due (fired already, or moved on) gets its next due time back from its
+    workflow; one whose timer cannot fire (the diagram's fault) is logged and tried again
+    later. Anything else raises, and the caller's rollback keeps nothing of the batch."""
     op = operation()
+    with WriteBatch() as batch:
+        fired, due = _fire_locked(dossier_ids, op)
+        if not batch.flush():
+            raise Conflict("a dossier changed meanwhile")  # not under its lock: a bug
+    set_timer_due(due)
+    return fired
+
+
+def _fire_locked(dossier_ids: list[int], op: Operation) -> tuple[int, dict]:
     fired, due = 0, {}
     for dossier in lock_for_timers(dossier_ids):
         ref = dossier.ref
@@ -100,8 +117,7 @@ def fire_timers(dossier_ids: list[int]) -> int:
         act = Act(EventAction.TIMER_FIRED.value, detail={"timers": timers})
         apply(ref, before, instance, act, op=op, actor=actor, describe=False)
         fired += 1
-    set_timer_due(due)
-    return fired
+    return fired, due
 
 
 def _timer_failed(ref: DossierRef, op: Operation, exc: Invalid) -> None:

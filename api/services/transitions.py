@@ -39,6 +39,7 @@ from ..store import (
     Writer,
     db,
     due_dates,
+    flush_writes,
     task_rows,
     write_transition,
 )
@@ -156,6 +157,10 @@ def apply(
         rescheduled=act.rescheduled,
         calendar_version=op.calendar_of(dossier.agency_id).version,
     )
+    if dossier.group_id is not None or plan.messages:
+        # The group's bookkeeping and its events come after the transition's own: a write
+        # kept for a batch (`store.WriteBatch`) is written now.
+        opened = opened if flush_writes() else None
     if opened is None:
         rollback()
         raise Conflict("the dossier changed meanwhile; reload and try again")

@@ -56,7 +56,7 @@ from .outbox import (
     take_job,
 )
 from .types import JsonType, UtcDateTime
-from .writes import TASK_COLUMNS, DossierRef
+from .writes import TASK_COLUMNS, DossierRef, WriteBatch, flush_writes
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -77,6 +77,8 @@ __all__ = [
     "Document",
     "Dossier",
     "DossierRef",
+    "WriteBatch",
+    "flush_writes",
     "DossierSequence",
     "Event",
     "JsonType",

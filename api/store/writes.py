@@ -11,6 +11,7 @@ tests, which run on both databases.
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
@@ -132,26 +133,88 @@ class PostgresWriter(PortableWriter):
         )
 
     def apply(self, write: StepWrite) -> bool:
-        completed = write.completed or {}
+        batch = _BATCH.get()
+        if batch is not None:
+            batch.append(write)  # written with the rest of the batch, at its flush
+            return True
+        return self.apply_all([write])
+
+    def apply_all(self, writes: list[StepWrite]) -> bool:
+        """Writes the transitions of several dossiers in one statement; False (the caller
+        rolls back) when any dossier's version moved or a completed task's holder changed."""
+        if not writes:
+            return True
+        completed = [write.completed for write in writes if write.completed is not None]
         params = {
-            **write.dossier,
-            "completed_id": completed.get("p_id"),
-            "completed_holder": completed.get("p_holder"),
-            "completed_at": completed.get("completed_at"),
-            "completed_by_id": completed.get("completed_by_id"),
-            "submitted": _json(completed.get("submitted")),
-            "cancelled": write.cancelled,
-            "cancelled_at": write.at,
-            "opened": _json(write.opened),
-            "events": _json(write.events),
+            "dossiers": _json(
+                [
+                    {
+                        **{name: write.dossier[name] for name in _STEP_COLUMNS},
+                        **{name: _utc(write.dossier[name]) for name in _STEP_TIMES},
+                        "completed_id": (write.completed or {}).get("p_id"),
+                    }
+                    for write in writes
+                ]
+            ),
+            "completed": _json(
+                [
+                    {
+                        "p_id": task["p_id"],
+                        "p_holder": task["p_holder"],
+                        "completed_at": task["completed_at"],
+                        "completed_by_id": task["completed_by_id"],
+                        "submitted": task["submitted"],
+                    }
+                    for task in completed
+                ]
+            ),
+            "cancelled": [task_id for write in writes for task_id in write.cancelled],
+            "cancelled_at": [_utc(write.at) for write in writes for _ in write.cancelled],
+            "opened": _json([row for write in writes for row in write.opened]),
+            "events": _json([event for write in writes for event in write.events]),
         }
-        return connection().execute(_PG_STEP, params).scalar_one() == 1
+        return connection().execute(_PG_STEPS, params).scalar_one() == len(writes)
 
     def claim(self, params: dict[str, Any]) -> Row | None:
         return connection().execute(_PG_CLAIM, params).one_or_none()
 
 
 _PORTABLE, _POSTGRES = PortableWriter(), PostgresWriter()
+# The transitions kept for one statement while a batch is open in this context (`WriteBatch`).
+_BATCH: ContextVar[list[StepWrite] | None] = ContextVar("motcua_write_batch", default=None)
+
+
+class WriteBatch:
+    """Within it, transitions written on PostgreSQL are kept and written together in one
+    statement at `flush` (a background sweep's many dossiers: one round trip and one
+    statement's overhead instead of one per dossier). Elsewhere each is written at once, as
+    outside a batch. Leaving it unflushed (an exception) drops what it kept: the caller
+    rolls back."""
+
+    def __enter__(self) -> WriteBatch:
+        if _BATCH.get() is not None:
+            raise RuntimeError("write batches do not nest")
+        self._token = _BATCH.set([])
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _BATCH.reset(self._token)
+
+    def flush(self) -> bool:
+        """Writes what the batch kept; False (the caller rolls back) when a dossier's version
+        moved meanwhile."""
+        return flush_writes()
+
+
+def flush_writes() -> bool:
+    """Writes the transitions the open batch kept, if any (what reads them back, such as a
+    group's bookkeeping, needs them written first); False when a dossier's version moved."""
+    batch = _BATCH.get()
+    if not batch:
+        return True
+    writes = list(batch)
+    batch.clear()
+    return _POSTGRES.apply_all(writes)
 
 
 def connection():
@@ -165,6 +228,14 @@ def connection():
 def writer() -> PortableWriter:
     """Returns the writer for the database of the current session."""
     return _POSTGRES if db.session.get_bind().dialect.name == "postgresql" else _PORTABLE
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a write")
+    return value
 
 
 def _json(value: Any) -> str | None:
@@ -233,55 +304,70 @@ _CLAIM = (
     .returning(*TASK_COLUMNS)
 )
 
-# Opened tasks arrive as one JSON array and become rows with jsonb_populate_recordset, so
-# the statement's text never depends on how many tasks a step opens.
-_PG_STEP = text(
+# One statement writes the transitions of one dossier or of many: the dossiers' columns, the
+# tasks completed and opened and the events arrive as JSON arrays (the workflow states too:
+# JSON escapes them in C, where a text array's literal would be escaped in Python), so the
+# statement's text never depends on how many dossiers, tasks or events it writes. Each
+# dossier is saved only at its expected version (and, when its transition completed a task,
+# only if that task was still held by its completer); the caller compares the count saved
+# with the count given and rolls back on a difference.
+_STEP_COLUMNS = ("p_id", "p_version", "status", "workflow_state", "state_format")
+_STEP_COLUMNS += ("spiff_version", "version")
+_STEP_TIMES = ("next_due_at", "timer_due_at", "finished_at", "updated_at")
+_PG_STEPS = text(
     f"""
-    WITH done AS (
+    WITH d AS (
+        SELECT * FROM json_to_recordset(CAST(:dossiers AS json)) AS d(
+            p_id bigint, p_version integer, status smallint, workflow_state text,
+            state_format varchar, spiff_version varchar, version integer,
+            next_due_at timestamptz, timer_due_at timestamptz, finished_at timestamptz,
+            updated_at timestamptz, completed_id varchar)
+    ), done AS (
         UPDATE tasks
-        SET state = 'completed', completed_at = :completed_at, changed_at = :completed_at,
-            completed_by_id = CAST(:completed_by_id AS integer),
-            submitted = CAST(:submitted AS jsonb)
-        WHERE id = CAST(:completed_id AS varchar) AND state = 'claimed'
-          AND assignee_id = CAST(:completed_holder AS integer)
-        RETURNING id
+        SET state = 'completed', completed_at = c.completed_at, changed_at = c.completed_at,
+            completed_by_id = c.completed_by_id, submitted = c.submitted
+        FROM jsonb_to_recordset(CAST(:completed AS jsonb)) AS c(
+            p_id varchar, p_holder integer, completed_at timestamptz, completed_by_id integer,
+            submitted jsonb)
+        WHERE tasks.id = c.p_id AND tasks.state = 'claimed' AND tasks.assignee_id = c.p_holder
+        RETURNING tasks.id
     ), cancelled AS (
         UPDATE tasks SET state = 'cancelled',
-                         completed_at = GREATEST(:cancelled_at, changed_at),
-                         changed_at = GREATEST(:cancelled_at, changed_at)
-        WHERE id = ANY(CAST(:cancelled AS varchar[])) AND state IN ('open', 'claimed')
+                         completed_at = GREATEST(c.at, tasks.changed_at),
+                         changed_at = GREATEST(c.at, tasks.changed_at)
+        FROM unnest(CAST(:cancelled AS varchar[]), CAST(:cancelled_at AS timestamptz[]))
+             AS c(id, at)
+        WHERE tasks.id = c.id AND tasks.state IN ('open', 'claimed')
     ), opened AS (
         INSERT INTO tasks ({_TASK_NAMES})
         SELECT {_TASK_NAMES}
         FROM jsonb_populate_recordset(NULL::tasks, COALESCE(CAST(:opened AS jsonb), '[]'))
     ), saved AS (
         UPDATE dossiers
-        SET status = :status, workflow_state = :workflow_state, state_format = :state_format,
-            spiff_version = :spiff_version, next_due_at = :next_due_at,
-            timer_due_at = :timer_due_at, finished_at = :finished_at, updated_at = :updated_at,
-            version = :version
-        WHERE id = :p_id AND version = :p_version
-          AND (CAST(:completed_id AS varchar) IS NULL OR EXISTS (SELECT 1 FROM done))
-        RETURNING id
+        SET status = d.status, workflow_state = d.workflow_state, state_format = d.state_format,
+            spiff_version = d.spiff_version, next_due_at = d.next_due_at,
+            timer_due_at = d.timer_due_at, finished_at = d.finished_at,
+            updated_at = d.updated_at, version = d.version
+        FROM d
+        WHERE dossiers.id = d.p_id AND dossiers.version = d.p_version
+          AND (d.completed_id IS NULL OR d.completed_id IN (SELECT id FROM done))
+        RETURNING dossiers.id
     ), logged AS (
         INSERT INTO events (dossier_id, agency_id, officer_id, action, task_id, step,
                             status_before, status_after, at, detail)
-        SELECT saved.id, e.agency_id, e.officer_id, e.action, e.task_id, e.step,
+        SELECT e.dossier_id, e.agency_id, e.officer_id, e.action, e.task_id, e.step,
                e.status_before, e.status_after, e.at, e.detail
-        FROM saved, jsonb_to_recordset(CAST(:events AS jsonb)) AS e(
-            agency_id integer, officer_id integer, action varchar, task_id varchar,
-            step varchar, status_before smallint, status_after smallint, at timestamptz,
-            detail jsonb)
+        FROM ROWS FROM (jsonb_to_recordset(CAST(:events AS jsonb)) AS (
+            dossier_id bigint, agency_id integer, officer_id integer, action varchar,
+            task_id varchar, step varchar, status_before smallint, status_after smallint,
+            at timestamptz, detail jsonb)) WITH ORDINALITY AS e(
+            dossier_id, agency_id, officer_id, action, task_id, step, status_before,
+            status_after, at, detail, n)
+        WHERE e.dossier_id IN (SELECT id FROM saved)
+        ORDER BY e.n  -- ids in the order the events were planned
     )
     SELECT count(*) FROM saved
     """
-).bindparams(
-    bindparam("next_due_at", type_=DOSSIERS.c.next_due_at.type),
-    bindparam("timer_due_at", type_=DOSSIERS.c.timer_due_at.type),
-    bindparam("finished_at", type_=DOSSIERS.c.finished_at.type),
-    bindparam("updated_at", type_=DOSSIERS.c.updated_at.type),
-    bindparam("completed_at", type_=TASKS.c.completed_at.type),
-    bindparam("cancelled_at", type_=TASKS.c.completed_at.type),
 )
 _PG_CLAIM = (
     text(

@@ -141,3 +141,22 @@ def test_unknown_state_formats_are_refused(birth_process):
     ):
         with pytest.raises(WorkflowStateError):
             ProcessInstance.restore(birth_process, bad)
+
+
+def test_a_restored_workflow_names_each_task_by_one_id_object(birth_process):
+    # The engine looks tasks up by id hundreds of times per step: one object per id, shared by
+    # the task, its parent's children and its children's parent, is found by identity.
+    instance = step(
+        round_trip(
+            ProcessInstance.start(birth_process, {"declaration": DECLARATION, "group": None})
+        ),
+        "tiep_nhan",
+        {"decision": "accept"},
+    )
+    tasks = instance.workflow.tasks
+    assert len(tasks) > 3
+    for key, task in tasks.items():
+        assert key is task.id
+        if task.parent is not None:
+            assert any(child is task.id for child in task.parent._children)
+            assert task._parent is task.parent.id
