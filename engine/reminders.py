@@ -102,6 +102,16 @@ class ReminderPolicy:
         return sorted(found.values(), key=lambda p: p.at)
 
 
+def first_reminder(
+    policy: ReminderPolicy, opened_at: datetime, due_at: datetime, calendar: WorkingCalendar
+) -> datetime | None:
+    """Returns a step's first reminder instant after it opened (None: the policy has nothing
+    to say about it): what an opened task's `remind_at` starts from, so the sweep looks at it
+    first when there is something to tell."""
+    points = policy.schedule(opened_at, due_at, calendar)
+    return next((point.at for point in points if point.at > opened_at), None)
+
+
 def _offset(point: str):
     """Returns a function of (the step's office time, a day's) giving the office time used
     when the point is reached, or None when the point is not one."""

@@ -21,10 +21,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
@@ -60,12 +60,53 @@ TYPENAME = "typename"
 ESCAPED_DICT = "motcua:dict"
 _PLAIN = (str, int, float, bool, type(None))
 
-# A task id comes back as one UUID object wherever a restored state names it (its key in the
-# workflow's tasks, its children's parent, its parent's children): the engine looks tasks up
-# by id hundreds of times per step, and a dict finds a key that *is* the one asked for without
-# calling UUID.__eq__. Each id string is also parsed once. (UUIDs are immutable: sharing one
-# object between workflows is harmless.)
-_uuid = lru_cache(maxsize=1 << 14)(UUID)
+
+class _TaskIds:
+    """Task ids between their text in saved states and their UUID objects, each converted
+    once: a restored state names every id about three times (the task's key, its children's
+    parent, its parent's children) and so does a saved one. An id parsed here is one object
+    wherever the state names it, so the engine's many lookups of tasks by id find it by
+    identity, without calling UUID.__eq__. The table forgets everything when full (UUIDs are
+    immutable: sharing one object between workflows, or threads, is harmless)."""
+
+    def __init__(self, limit: int = 1 << 15):
+        self._limit = limit
+        self._ids: dict[str, UUID] = {}
+        self._texts: dict[UUID, str] = {}
+
+    def parse(self, text: str) -> UUID:
+        uid = self._ids.get(text)
+        if uid is None:
+            uid = UUID(text)
+            self._remember(uid, text)
+        return uid
+
+    def text(self, uid: UUID) -> str:
+        text = self._texts.get(uid)
+        if text is None:
+            text = str(uid)
+            self._remember(uid, text)
+        return text
+
+    def _remember(self, uid: UUID, text: str) -> None:
+        if len(self._texts) >= self._limit:
+            self._ids.clear()
+            self._texts.clear()
+        self._ids[text] = uid
+        self._texts[uid] = text
+
+
+_IDS = _TaskIds()
+_uuid = _IDS.parse
+
+
+def _ids_to_dict(converter, mapping, **kwargs) -> dict:
+    """A converter's `mapping_to_dict` for mappings keyed by task id, printed through `_IDS`."""
+    convert = converter.registry.convert
+    return {
+        (_IDS.text(key) if type(key) is UUID else str(key)): convert(value, **kwargs)
+        for key, value in mapping.items()
+    }
 
 
 class _EscapedDict:
@@ -129,11 +170,30 @@ class _TaskConverter(TaskConverter):
     """Converts a task, escaping its data (a full copy at the root, a delta below it)."""
 
     def to_dict(self, task):
-        dct = super().to_dict(task)
-        dct["data"] = _escape(dct["data"])
-        if dct["delta"]:
-            dct["delta"]["updates"] = _escape(dct["delta"]["updates"])
-        return dct
+        # The library's own (SpiffWorkflow 3.2), with ids printed through `_IDS` and the data
+        # escaped (see the module doc).
+        parent = task.parent
+        if parent is None:
+            data, delta = _escape(task.data), {}
+        else:
+            data = {}
+            delta = {
+                "updates": _escape(DeepMerge.get_updated_keys(parent.data, task.data)),
+                "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
+            }
+        text = _IDS.text
+        return {
+            "id": text(task.id),
+            "parent": text(task._parent) if parent is not None else None,
+            "children": [text(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task.state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": self.registry.convert(task.internal_data),
+            "data": data,
+            "delta": delta,
+        }
 
     def from_dict(self, dct, workflow):
         # The library's own (SpiffWorkflow 3.2), with task ids interned (`_uuid`).
@@ -160,6 +220,8 @@ class _TaskConverter(TaskConverter):
 
 
 class _SubWorkflowConverter(BpmnSubWorkflowConverter):
+    mapping_to_dict = _ids_to_dict
+
     def to_dict(self, workflow):
         dct = super().to_dict(workflow)
         dct["data"] = _escape(dct["data"])
@@ -184,6 +246,8 @@ class _EventConverter(BpmnEventConverter):
 
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     """Converts a top-level workflow without its specs; specs come back as restore arguments."""
+
+    mapping_to_dict = _ids_to_dict
 
     def to_dict(self, workflow):
         dct = WorkflowConverter.to_dict(self, workflow)
@@ -248,12 +312,7 @@ class WorkflowSerializer:
                 "spiff_version": self.spiff_version,
                 "workflow": self._serializer.to_dict(workflow),
             }
-            return json.dumps(
-                envelope,
-                cls=self._serializer._encoder_cls,
-                separators=(",", ":"),
-                ensure_ascii=False,
-            )
+            return dump_json(envelope, self._serializer._encoder_cls().default)
         finally:
             registry._encoder_mode = False
 
@@ -261,7 +320,7 @@ class WorkflowSerializer:
     def read_envelope(text: str) -> dict[str, Any]:
         """Returns the parsed state envelope (format, spiff_version, workflow)."""
         try:
-            envelope = json.loads(text)
+            envelope = load_json(text)
         except (TypeError, ValueError) as exc:
             raise WorkflowStateError(f"workflow state is not JSON: {exc}") from None
         if not isinstance(envelope, dict) or envelope.get("format") != STATE_FORMAT:
@@ -312,6 +371,30 @@ class WorkflowSerializer:
         MIGRATIONS[version](dct)
         dct.pop("VERSION", None)
         return self._serializer.from_dict(dct)
+
+
+# orjson writes what the standard library writes for the values a state holds (compact, UTF-8,
+# the same numbers), five to eight times faster; the types it would write its own way go to
+# the registry's encoder as with the standard library: dates and times, dataclasses (and sets,
+# callables, decimals, which orjson does not know). The one type it writes natively that the
+# registry would wrap is UUID, which no state holds: task data refuses it (task_data), and the
+# library keeps task ids as text (tests/engine/test_state_json.py compares both encoders).
+_DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def dump_json(value: Any, default=None) -> str:
+    """Returns compact JSON text, as `json.dumps(value, separators=(",", ":"),
+    ensure_ascii=False, default=default)` writes it."""
+    return orjson.dumps(value, default=default, option=_DUMP_OPTIONS).decode()
+
+
+def load_json(text: str | bytes) -> Any:
+    """Returns the value JSON text holds, as `json.loads` reads it (what orjson refuses but the
+    standard library reads, an integer beyond 64 bits or NaN, goes to the standard library)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _deep_copy_json(value):

@@ -13,7 +13,6 @@ a clock, a database or the app.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +22,8 @@ from uuid import UUID
 from .calendar import WorkingCalendar
 from .instance import Message, ProcessInstance
 from .procedure import Step
+from .reminders import ReminderPolicy, first_reminder
+from .serializer import dump_json, load_json
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class OpenedTask:
     due_at: datetime
     calendar_version: str
     data: dict[str, Any]
+    # Its first reminder instant by its agency's policy (the opening instant when the plan
+    # was made without the policy: the reminder sweep then computes it).
+    remind_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -105,22 +109,30 @@ def plan_transition(
     completed: str | None = None,
     completed_step: str | None = None,
     detail: Mapping[str, Any] | None = None,
+    reminders: ReminderPolicy | None = None,
 ) -> TransitionPlan:
     """Returns the plan of a transition: `instance` is the workflow after the act, `before`
-    the dossier before it, `at` the instant of the act (read once, after the lock)."""
+    the dossier before it, `at` the instant of the act (read once, after the lock),
+    `reminders` the agency's reminder policy (each opened task's first reminder instant)."""
     ready_steps = instance.ready_steps()
     ready = {str(r.task_id): r.step for r in ready_steps}
-    opened = tuple(
-        OpenedTask(
-            id=task_id,
-            step=step,
-            due_at=calendar.due_at(at, step.budget_days),
-            calendar_version=calendar.version,
-            data=json_safe(instance.task_data(UUID(task_id))),
+    opened = []
+    for task_id, step in ready.items():
+        if task_id in before.open_tasks:
+            continue
+        due_at = calendar.due_at(at, step.budget_days)
+        opened.append(
+            OpenedTask(
+                id=task_id,
+                step=step,
+                due_at=due_at,
+                calendar_version=calendar.version,
+                data=json_safe(instance.task_data(UUID(task_id))),
+                remind_at=(
+                    at if reminders is None else first_reminder(reminders, at, due_at, calendar)
+                ),
+            )
         )
-        for task_id, step in ready.items()
-        if task_id not in before.open_tasks
-    )
     for task in opened:
         instance.record_due(UUID(task.id), task.due_at)
     still_open = tuple(task_id for task_id in ready if task_id in before.open_tasks)
@@ -144,7 +156,7 @@ def plan_transition(
         status_before=before.status,
         status_after=status_after,
         completed=completed,
-        opened=opened,
+        opened=tuple(opened),
         cancelled=cancelled,
         still_open=still_open,
         next_due_at=min(due_dates) if due_dates else None,
@@ -159,4 +171,4 @@ def plan_transition(
 
 def json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
     """Returns data fit for a JSON column: dates and decimals from scripts become strings."""
-    return json.loads(json.dumps(data, default=str))
+    return load_json(dump_json(data, str))

@@ -246,8 +246,8 @@ class InProcessQueue:
 
 
 class RelayThread:
-    """Calls `relay_due` every `interval` seconds until stopped (in a worker, or in an
-    embedded server)."""
+    """Calls `relay_due` when started, then every `interval` seconds until stopped (in a
+    worker, or in an embedded server)."""
 
     def __init__(self, app: Flask, interval: float):
         self.app, self.interval = app, interval
@@ -263,6 +263,9 @@ class RelayThread:
         self._thread.join(timeout=self.interval + 5)
 
     def _run(self) -> None:
+        # At once, then every interval: work that fell due while no worker ran (timers, a
+        # lost queue's jobs) starts when the first worker does, not an interval later.
+        relay_due(self.app)
         while not self._stop.wait(self.interval):
             relay_due(self.app)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from engine import TIMEZONE
 from engine.reminders import OVERDUE, PolicyInvalid, ReminderPoint, ReminderPolicy
@@ -46,7 +46,7 @@ from ..store import (
 from .actor import Actor
 from .channels import ChannelError, send_email, send_webhook
 from .errors import Forbidden, Invalid
-from .runtime import Operation, operation, runtime
+from .runtime import Operation, operation, read_reminder_policy, runtime
 
 DELIVER_NOTIFICATION = "deliver_notification"
 OPERATOR_ONLY = "only the agency's operators change its reminder policy"
@@ -59,9 +59,13 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 def due_reminders(op: Operation, limit: int = SWEEP_LIMIT) -> int:
     """Records the notifications of the open tasks whose reminder instant has come and moves
-    each one's instant on; returns how many notifications (the caller commits)."""
-    tasks = db.session.scalars(
-        select(Task)
+    each one's instant on; returns how many notifications (the caller commits).
+
+    Most tasks a sweep takes have nothing to say yet (a task just opened: its schedule is
+    computed now), so the sweep reads plain rows and moves every instant in one executemany;
+    only a task with something to tell is loaded whole, for its message."""
+    rows = db.session.execute(
+        select(Task.id, Task.agency_id, Task.created_at, Task.due_at, Task.reminded_until)
         .where(
             Task.remind_at <= op.at,
             Task.remind_at.is_not(None),
@@ -71,37 +75,44 @@ def due_reminders(op: Operation, limit: int = SWEEP_LIMIT) -> int:
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    if not tasks:
+    if not rows:
         return 0
     agencies = {
         agency.id: agency
         for agency in db.session.scalars(
-            select(Agency).where(Agency.id.in_({task.agency_id for task in tasks}))
+            select(Agency).where(Agency.id.in_({row.agency_id for row in rows}))
         )
     }
-    recorded = 0
-    for task in tasks:
-        agency = agencies[task.agency_id]
-        policy = _policy(agency)
-        schedule = policy.schedule(task.created_at, task.due_at, op.calendar_of(agency.id))
-        since = task.reminded_until or task.created_at
+    policies = {agency_id: _policy(agency) for agency_id, agency in agencies.items()}
+    recorded, moves = 0, []
+    for row in rows:
+        calendar = op.calendar_of(row.agency_id)
+        schedule = policies[row.agency_id].schedule(row.created_at, row.due_at, calendar)
+        since = row.reminded_until or row.created_at
         reached = [point for point in schedule if since < point.at <= op.at]
         if reached:
-            recorded += _notify(task, agency, reached[-1], op)
-        task.reminded_until = op.at
-        task.remind_at = next((point.at for point in schedule if point.at > op.at), None)
+            task = db.session.get(Task, row.id)
+            recorded += _notify(task, agencies[row.agency_id], reached[-1], op)
+        moves.append(
+            {
+                "p_id": row.id,
+                "reminded_until": op.at,
+                "remind_at": next((point.at for point in schedule if point.at > op.at), None),
+            }
+        )
+    db.session.execute(_MOVE_REMINDERS, moves)
     return recorded
 
 
+_MOVE_REMINDERS = (
+    update(Task.__table__)
+    .where(Task.__table__.c.id == bindparam("p_id"))
+    .values(reminded_until=bindparam("reminded_until"), remind_at=bindparam("remind_at"))
+)
+
+
 def _policy(agency: Agency) -> ReminderPolicy:
-    try:
-        return ReminderPolicy.read(agency.reminder_policy)
-    except PolicyInvalid:
-        _LOG.warning(
-            "stored reminder policy unreadable: the default applies",
-            extra={"error": f"agency {agency.code}"},
-        )
-        return ReminderPolicy()
+    return read_reminder_policy(agency.id, agency.reminder_policy)
 
 
 def _notify(task: Task, agency: Agency, point: ReminderPoint, op: Operation) -> int:
@@ -306,4 +317,7 @@ def set_reminder_policy(actor: Actor, value: dict) -> ReminderPolicy:
         ) from None
     agency = db.session.get(Agency, actor.agency_id)
     agency.reminder_policy = policy.to_json()
+    # Tasks this process opens from now on take their first reminder from the new policy
+    # (other processes: once they read the calendars again, MOTCUA_CALENDAR_REFRESH_SECONDS).
+    runtime().forget_calendars()
     return policy

@@ -7,9 +7,10 @@ compiled procedures lives once per process, shared by every request and job.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from typing import Protocol
@@ -26,6 +27,7 @@ from engine import (
     WorkingCalendar,
 )
 from engine.calendar import now as calendar_now
+from engine.reminders import PolicyInvalid, ReminderPolicy
 from processes import Group, Procedure
 
 from ..store import Agency, CalendarVersion, db, forget_recorded_jobs, recorded_jobs
@@ -33,6 +35,8 @@ from .channels import SmtpSettings
 from .token_cache import TokenCache
 
 EXTENSION_KEY = "motcua"
+
+_LOG = logging.getLogger("motcua.runtime")
 
 
 class Queue(Protocol):
@@ -144,7 +148,14 @@ class Runtime:
             for agency_id, value in hours
             if value is not None  # a JSON null stored by older code
         }
-        return CalendarBook(latest.id if latest else None, base, by_agency)
+        policies = {
+            agency_id: read_reminder_policy(agency_id, value)
+            for agency_id, value in db.session.execute(
+                select(Agency.id, Agency.reminder_policy).where(Agency.reminder_policy.is_not(None))
+            )
+            if value is not None
+        }
+        return CalendarBook(latest.id if latest else None, base, by_agency, policies)
 
     def _calendar(self, days_off, working_days, hours: OfficeHours | None) -> WorkingCalendar:
         key = (days_off, working_days, hours)
@@ -163,9 +174,23 @@ class CalendarBook:
     version_id: int | None
     base: WorkingCalendar
     by_agency: Mapping[int, WorkingCalendar]
+    # Each agency's reminder policy, when it has its own (read with the calendars).
+    policies: Mapping[int, ReminderPolicy] = field(default_factory=dict)
 
     def of(self, agency_id: int | None) -> WorkingCalendar:
         return self.by_agency.get(agency_id, self.base) if agency_id is not None else self.base
+
+
+def read_reminder_policy(agency_id: int, value) -> ReminderPolicy:
+    """Returns a stored reminder policy; the default, logged, when it cannot be read."""
+    try:
+        return ReminderPolicy.read(value)
+    except PolicyInvalid:
+        _LOG.warning(
+            "stored reminder policy unreadable: the default applies",
+            extra={"error": f"agency {agency_id}"},
+        )
+        return ReminderPolicy()
 
 
 def office_hours_of(value: Mapping) -> OfficeHours:
@@ -192,6 +217,12 @@ class Operation:
 
     def calendar_of(self, agency_id: int | None) -> WorkingCalendar:
         return self.book.of(agency_id) if self.book is not None else self.calendar
+
+    def reminders_of(self, agency_id: int | None) -> ReminderPolicy:
+        """Returns the agency's reminder policy (the platform's default when it has none)."""
+        if self.book is None or agency_id is None:
+            return ReminderPolicy()
+        return self.book.policies.get(agency_id) or ReminderPolicy()
 
     def clock_of(self, agency_id: int | None) -> TimerClock:
         """Returns the instant and the agency's calendar a workflow runs at (its timers)."""

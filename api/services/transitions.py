@@ -147,6 +147,7 @@ def apply(
         completed=act.completed,
         completed_step=act.completed_step,
         detail=act.detail,
+        reminders=op.reminders_of(dossier.agency_id),
     )
     opened = write_transition(
         dossier,

@@ -309,7 +309,7 @@ def _task_row(dossier: DossierRef, task, at: datetime) -> dict[str, Any]:
         "calendar_version": task.calendar_version,
         "data": task.data,
         "submitted": None,
-        "remind_at": at,  # the reminder sweep computes its schedule
+        "remind_at": task.remind_at,  # its first reminder, by its agency's policy
         "reminded_until": None,
     }
 

@@ -10,7 +10,6 @@ tests, which run on both databases.
 
 from __future__ import annotations
 
-import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, exists, select, text
 from sqlalchemy.engine import Row
 
+from engine.serializer import dump_json
 from processes import OPEN_TASK_STATES, EventAction, TaskState
 
 from .database import db
@@ -241,7 +241,7 @@ def _utc(value: datetime | None) -> datetime | None:
 def _json(value: Any) -> str | None:
     if value is None:
         return None
-    return json.dumps(value, default=_json_default, ensure_ascii=False)
+    return dump_json(value, _json_default)
 
 
 def _json_default(value: Any) -> str:

@@ -6,6 +6,7 @@ recorded and shown to its officer; webhooks are signed; the policy is the operat
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from api.jobs import relay_due
 from api.services.accounts import set_officer_email, set_webhook
 from api.services.channels import SmtpSettings
 from api.services.signatures import check_signature
-from api.store import NotificationDelivery, db
+from api.store import NotificationDelivery, Task, db
 from tests.conftest import appraisal_task
 from tests.webhook_receiver import url
 
@@ -175,6 +176,15 @@ def test_the_reminder_policy_is_the_operators_and_open_steps_follow_it(
     clock.set(2026, 3, 2, 12, 0)
     relay_due(app)
     assert notifications(as_officer, "h29.01.lanh_dao") == []  # no overdue notice
+
+
+def test_a_step_opens_with_its_first_reminder_instant(app, as_officer, clock):
+    # Computed in the write path from the agency's policy: the sweep first looks at the task
+    # when it has something to say (not once more, right after it opened, to find out).
+    _, task_id = appraisal_task(as_officer)  # opened Monday 09:00, due 11:00
+    with app.app_context():
+        remind_at = db.session.scalar(select(Task.remind_at).where(Task.id == task_id))
+    assert remind_at == datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00: half its time used
 
 
 def run(app, *args):

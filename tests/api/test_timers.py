@@ -216,20 +216,12 @@ def test_a_batch_in_which_one_dossier_moved_keeps_nothing_and_fires_the_others_a
     # A dossier whose version moved under the batch (its lock lost: a bug, never seen) fails
     # the batch's one write; the batch is rolled back whole, then each dossier is tried alone:
     # the others fire, the moved one keeps its claim and fires nothing.
-    from api.services import timers
-
     codes = [at_appraisal(as_officer)["code"] for _ in range(3)]
-    moved = dossier_id(app, codes[1])
-    lock = timers.lock_for_timers
 
-    def lock_with_a_stale_version(ids):
-        locked = lock(ids)
-        for dossier in locked:
-            if dossier.ref.id == moved:
-                dossier.ref.version -= 1
-        return locked
+    def stale(ref):
+        ref.version -= 1
 
-    monkeypatch.setattr(timers, "lock_for_timers", lock_with_a_stale_version)
+    lock_changing(monkeypatch, dossier_id(app, codes[1]), stale)
     clock.set(2026, 3, 3, 9, 0)
     assert run_timers(app, [dossier_id(app, code) for code in codes]) == 2
     for code in codes:
@@ -243,6 +235,22 @@ def test_a_batch_in_which_one_dossier_moved_keeps_nothing_and_fires_the_others_a
             assert fired == 1 and steps.count("lanh_dao_xu_ly") == 1
 
 
+def lock_changing(monkeypatch, dossier: int, change) -> None:
+    """Makes the timers' lock hand `change` the locked ref of one dossier, as if read so."""
+    from api.services import timers
+
+    lock = timers.lock_for_timers
+
+    def changed(ids):
+        locked = lock(ids)
+        for row in locked:
+            if row.ref.id == dossier:
+                change(row.ref)
+        return locked
+
+    monkeypatch.setattr(timers, "lock_for_timers", changed)
+
+
 def _version(app, code: str) -> int:
     with app.app_context():
         return db.session.scalar(select(Dossier.version).where(Dossier.code == code))
@@ -253,18 +261,15 @@ def test_a_group_dossier_in_a_batch_is_written_before_its_group_follows_it(
 ):
     # A group's bookkeeping (`interlink.follow`) reads and logs after the transition: a
     # dossier of a group in a timer batch is written at once, not kept for the batch's end.
-    from api.services import timers, transitions
+    from api.services import transitions
 
     codes = [at_appraisal(as_officer)["code"] for _ in range(2)]
     in_group = dossier_id(app, codes[1])
-    lock = timers.lock_for_timers
 
-    def lock_as_a_group_member(ids):
-        locked = lock(ids)
-        for dossier in locked:
-            if dossier.ref.id == in_group:
-                dossier.ref.group_id = -1  # stands for a group: `follow` is replaced below
-        return locked
+    def in_a_group(ref):
+        ref.group_id = -1  # stands for a group: `follow` is replaced below
+
+    lock_changing(monkeypatch, in_group, in_a_group)
 
     seen = []
 
@@ -272,7 +277,6 @@ def test_a_group_dossier_in_a_batch_is_written_before_its_group_follows_it(
         written = db.session.scalar(select(Dossier.version).where(Dossier.id == dossier.id))
         seen.append((dossier.id, written, dossier.version))
 
-    monkeypatch.setattr(timers, "lock_for_timers", lock_as_a_group_member)
     monkeypatch.setattr(transitions, "follow", follow)
     clock.set(2026, 3, 3, 9, 0)
     assert run_timers(app, [dossier_id(app, code) for code in codes]) == 2
