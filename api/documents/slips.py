@@ -296,9 +296,12 @@ def control_slip(
     rows: Sequence[ControlRow],
     printed_at: datetime,
     outcome: str | None = None,
+    original_due_at: datetime | None = None,
+    apology_by: str | None = None,
 ) -> bytes:
     """Phiếu kiểm soát quá trình giải quyết hồ sơ (form 05): each agency's hand-over and
-    take-over times, due date, finish and outcome."""
+    take-over times, due date, finish and outcome; after an apology, the first appointment
+    and the agency that moved it."""
     page = Page(CONTROL, wide=True, subject=code)
     page.header(agency.name, place_day=_place_day(agency, printed_at))
     page.line("Mã hồ sơ", code, bold_value=True)
@@ -306,7 +309,13 @@ def control_slip(
     page.line("Người nộp hồ sơ", applicant.full_name, bold_value=True)
     page.line("Cơ quan tiếp nhận", agency.name)
     page.line("Thời gian nhận hồ sơ", moment_text(received_at))
-    page.line("Thời gian hẹn trả kết quả", moment_text(due_at))
+    if original_due_at is not None:
+        page.line("Thời gian hẹn trả kết quả (lần đầu)", moment_text(original_due_at))
+        page.line("Thời gian hẹn lại trả kết quả", moment_text(due_at), bold_value=True)
+        if apology_by:
+            page.line("Cơ quan xin lỗi, hẹn lại", apology_by)
+    else:
+        page.line("Thời gian hẹn trả kết quả", moment_text(due_at))
     page.space(2)
     page.table(
         [

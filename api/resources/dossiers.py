@@ -94,7 +94,10 @@ def list_dossiers(args):
 def show_dossier(code):
     """A dossier of the caller's agency: status, applicant, due dates, tasks and timeline; or
     a group dossier it received or holds a part of, with each agency's part."""
-    actor = current_actor()
+    return _dossier_or_group(current_actor(), code)
+
+
+def _dossier_or_group(actor, code: str):
     try:
         return describe_dossier(actor, code)
     except NotFound:
@@ -113,11 +116,13 @@ class ApologySchema(Schema):
 @blp.response(200, DossierSchema)
 def apology(body, code):
     """A leader's apology and new appointment date: no later than 1 working day before the
-    due date, at most once; the first appointment stays shown (`original_due_at`)."""
+    due date, at most once; the first appointment stays shown (`original_due_at`). For an
+    interlinked group (its code, or the agency's dossier in it) the group's appointment moves,
+    once per group, with the agency's own dossier; the answer is what `code` names."""
     actor = current_actor()
     apologize(actor, code, reason=body["reason"], new_date=body["new_appointment"])
     commit()
-    return describe_dossier(actor, code)
+    return _dossier_or_group(actor, code)
 
 
 class SupplementRequestSchema(Schema):

@@ -131,6 +131,16 @@ class GroupPartSchema(Schema):
     overdue = fields.Boolean()
 
 
+class GroupApologySchema(Schema):
+    """The apology that moved a group's appointment: by which agency (and its dossier)."""
+
+    at = LocalDateTime()
+    reason = fields.String()
+    agency = fields.String(metadata={"description": "the code of the agency that apologised"})
+    dossier = fields.String(metadata={"description": "that agency's dossier in the group"})
+    by = fields.String(allow_none=True, metadata={"description": "the leader who approved it"})
+
+
 class GroupDossierSchema(Schema):
     """A group dossier: one code and appointment, and each agency's part (the control slip)."""
 
@@ -152,6 +162,10 @@ class GroupDossierSchema(Schema):
     clock_started_at = LocalDateTime()
     due_at = LocalDateTime()
     appointment_date = fields.String()
+    original_due_at = LocalDateTime(
+        allow_none=True, metadata={"description": "the first appointment, if an apology moved it"}
+    )
+    apology = fields.Nested(GroupApologySchema, allow_none=True)
     calendar_version = fields.String()
     finished_at = LocalDateTime(allow_none=True)
     outcome = fields.String(allow_none=True)

@@ -302,6 +302,12 @@ def describe_group(actor: Actor, code: str, at: datetime | None = None) -> dict[
         "clock_started_at": group.clock_started_at,
         "due_at": group.due_at,
         "appointment_date": group.due_at.astimezone(TIMEZONE).date().isoformat(),
+        "original_due_at": group.original_due_at,
+        "apology": (
+            {**group.apology, "at": datetime.fromisoformat(group.apology["at"])}
+            if group.apology
+            else None
+        ),
         "calendar_version": group.calendar_version,
         "finished_at": group.finished_at,
         "outcome": (

@@ -104,6 +104,14 @@ def _group(group: GroupDossier) -> dict[str, Any]:
         "received_at": group.received_at,
         "appointment_date": _date(group.due_at),
         "supplement": None,
-        "apology": None,
+        "apology": (
+            {
+                "reason": group.apology.get("reason", ""),
+                "new_appointment_date": _date(group.due_at),
+                "original_appointment_date": _date(group.original_due_at),
+            }
+            if group.apology
+            else None
+        ),
         "finished_at": group.finished_at,
     }

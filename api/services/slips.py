@@ -6,7 +6,7 @@ had (no apology, no refusal…) is NotFound too."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -198,11 +198,18 @@ def _refusal(dossier: Dossier) -> bytes | None:
 def _apology(dossier: Dossier) -> bytes | None:
     if dossier.apology_at is None or dossier.original_due_at is None:
         return None
+    info, original = dossier_info(dossier), dossier.original_due_at
+    group = db.session.get(GroupDossier, dossier.group_id) if dossier.group_id else None
+    if group is not None and group.original_due_at is not None:
+        # The apology moved a group's appointment: the applicant holds the group's code, and
+        # its first appointment, not this agency's share of it.
+        info = replace(info, code=group.code, received_at=group.received_at)
+        original = group.original_due_at
     return slips.apology(
         agency_info(dossier.agency),
-        dossier_info(dossier),
+        info,
         reason=dossier.apology_reason or "",
-        original_due_at=dossier.original_due_at,
+        original_due_at=original,
         new_due_at=dossier.due_at,
         apologized_at=dossier.apology_at,
         signer=_officer_name(dossier.apology_by_id),
@@ -262,8 +269,19 @@ def _control(actor: Actor, code: str) -> Pdf:
         rows=rows,
         printed_at=op.at,
         outcome=outcome,
+        original_due_at=group.original_due_at,
+        apology_by=_apologising_agency(group),
     )
     return Pdf(f"kiem-soat-{group.code}.pdf", content)
+
+
+def _apologising_agency(group: GroupDossier) -> str | None:
+    if not group.apology:
+        return None
+    agency = db.session.scalars(
+        select(Agency).where(Agency.code == group.apology.get("agency"))
+    ).one_or_none()
+    return agency.name if agency is not None else group.apology.get("agency")
 
 
 def parse_period(start: str | None, end: str | None) -> tuple[date, date]:

@@ -255,6 +255,10 @@ class GroupDossier(db.Model):
     calendar_version: Mapped[str] = mapped_column(String(64))
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # An apology moved the appointment (at most once): the first one, and the apology (at,
+    # reason, the agency and its dossier that made it, the leader's name).
+    original_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    apology: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
 

@@ -8,6 +8,7 @@ the receipt's QR address, and the designer opened with the session instead of a 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
@@ -492,6 +493,38 @@ def test_a_group_dossier_shows_each_agencys_part_and_its_control_slip(
     expect(page.locator("#declaration")).to_be_visible()
     expect(page.locator("#reception-form")).to_contain_text("Đăng ký thường trú (1.004194)")
     screenshots(page, "group-reception")
+
+
+def test_a_leader_apologises_for_a_group_on_its_page_and_the_lookup_shows_the_new_date(
+    page, live_server, screenshots
+):
+    status, group = live_server.api(
+        "POST", "/api/dossiers", RECEPTION, birth_group_submission(birth_declaration())
+    )
+    assert status == 201, group
+    code = group["code"]
+    # A week after the appointment: the same weekday, a working day (no holiday in view).
+    new = date.fromisoformat(group["appointment_date"]) + timedelta(days=7)
+    shown = new.strftime("%d/%m/%Y")
+    sign_in(page, live_server, LEADER, path=f"/ho-so/{code}")
+    ready(page, "dossier")
+    action = page.locator("#action-apology")
+    action.locator("summary").click()
+    action.get_by_label("Lý do chậm trả kết quả").fill("Chờ Công an xác minh nơi thường trú")
+    action.get_by_label("Ngày hẹn trả kết quả mới").fill(new.isoformat())
+    action.get_by_role("button", name=re.compile("^Xin lỗi, hẹn lại")).click()
+    expect(page.locator("#status")).to_have_text("Đã ghi thư xin lỗi và ngày hẹn mới cho cả hồ sơ.")
+    ready(page, "dossier")
+    expect(page.locator("#appointment")).to_have_text(shown)
+    expect(page.locator("#dossier-summary")).to_contain_text("Chờ Công an xác minh nơi thường trú")
+    expect(page.locator("#action-apology")).to_have_count(0)  # once per group
+    screenshots(page, "group-apology")
+
+    sign_out(page)
+    page.goto(f"{live_server.url}/tra-cuu#ma={code}&khoa={group['lookup_secret']}")
+    apology = page.locator("#lookup-apology")
+    expect(apology).to_contain_text("Chờ Công an xác minh nơi thường trú")
+    expect(apology).to_contain_text(f"Ngày hẹn mới: {shown}")
 
 
 def test_an_officer_without_the_steps_role_cannot_work_it_through_the_pages(page, live_server):

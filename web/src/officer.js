@@ -621,7 +621,7 @@ async function dossierPage(code) {
     );
   }
   const sections = [summary, slips];
-  if (!isGroup) sections.push(actionsSection(dossier));
+  sections.push(isGroup ? groupActionsSection(dossier) : actionsSection(dossier));
   if (isGroup) sections.push(partsSection(dossier));
   if (dossier.tasks) sections.push(tasksSection(dossier));
   if (dossier.timeline) sections.push(timelineSection(dossier));
@@ -695,6 +695,25 @@ function actionsSection(dossier) {
   }
   if (section.children.length === 1) return null;
   return section;
+}
+
+// A group's one action: the apology of an agency whose own part is still open (its leader),
+// which moves the group's appointment, once per group.
+function groupActionsSection(group) {
+  const mine = (group.parts || []).filter((part) => part.dossier_code && !part.finished_at);
+  if (!hasRole('lanh_dao') || group.apology || group.finished_at || !mine.length) return null;
+  return el(
+    'section',
+    { class: 'card', id: 'actions' },
+    el('h2', {}, 'Thao tác với hồ sơ liên thông'),
+    actionForm(
+      'Xin lỗi, hẹn lại ngày trả kết quả của cả hồ sơ liên thông',
+      APOLOGY,
+      `/api/dossiers/${enc(group.code)}/apology`,
+      'apology',
+      'Đã ghi thư xin lỗi và ngày hẹn mới cho cả hồ sơ.',
+    ),
+  );
 }
 
 function actionForm(title, schema, path, id, success) {
