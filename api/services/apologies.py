@@ -50,20 +50,13 @@ def apologize(actor: Actor, code: str, *, reason: object, new_date: object) -> D
     if dossier.apology_at is not None or (group is not None and group.apology is not None):
         raise Conflict("the appointment was moved once already: an apology is made at most once")
     # The appointment the applicant holds: the dossier's, or its group's.
-    agency_id, due_at = (
-        (dossier.agency_id, dossier.due_at)
-        if group is None
-        else (
-            group.agency_id,
-            group.due_at,
-        )
-    )
-    new_due = _new_appointment(op, agency_id, due_at, new_date)
+    holder = dossier if group is None else group
+    new_due = _new_appointment(op, holder.agency_id, holder.due_at, new_date)
     reason = reason.strip()
     original = dossier.due_at
     dossier.original_due_at = original
     dossier.due_at = new_due
-    dossier.calendar_version = op.calendar_of(agency_id).version
+    dossier.calendar_version = op.calendar_of(holder.agency_id).version
     dossier.apology_at, dossier.apology_by_id = op.at, actor.officer_id
     dossier.apology_reason = reason
     dossier.version += 1

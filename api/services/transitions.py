@@ -158,14 +158,15 @@ def apply(
         rescheduled=act.rescheduled,
         calendar_version=op.calendar_of(dossier.agency_id).version,
     )
-    if dossier.group_id is not None or plan.messages:
+    follows = dossier.group_id is not None or bool(plan.messages)
+    if follows and opened is not None and not flush_writes():
         # The group's bookkeeping and its events come after the transition's own: a write
-        # kept for a batch (`store.WriteBatch`) is written now.
-        opened = opened if flush_writes() else None
+        # kept for a batch (`store.WriteBatch`) is written first, and may find it moved.
+        opened = None
     if opened is None:
         rollback()
         raise Conflict("the dossier changed meanwhile; reload and try again")
-    if dossier.group_id is not None or plan.messages:
+    if follows:
         follow(dossier, plan, op, actor.officer_id)
     if not describe:
         return Transition(dossier, plan, [], op.at)

@@ -245,3 +245,19 @@ def test_a_job_name_is_registered_once():
     assert register("test.jobs.create_agency")(create_agency_job) is create_agency_job
     with pytest.raises(ValueError, match="registered twice"):
         register("test.jobs.create_agency")(lambda code, name: None)
+
+
+def test_a_relay_sweeps_when_it_starts_not_an_interval_later(app, monkeypatch):
+    # Work that fell due while no worker ran (timers, a lost queue's jobs) starts when the
+    # first worker does.
+    import threading
+
+    from api.jobs import runner
+
+    swept = threading.Event()
+    monkeypatch.setattr(runner, "relay_due", lambda _app: swept.set())
+    relay = runner.RelayThread(app, interval=60).start()
+    try:
+        assert swept.wait(timeout=10)
+    finally:
+        relay.stop()
