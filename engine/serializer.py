@@ -379,7 +379,10 @@ class WorkflowSerializer:
 # callables, decimals, which orjson does not know). The one type it writes natively that the
 # registry would wrap is UUID, which no state holds: task data refuses it (task_data), and the
 # library keeps task ids as text (tests/engine/test_state_json.py compares both encoders).
-_DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# Keys that are not strings (an int, say) are written as the standard library writes them.
+_DUMP_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+)
 
 
 def dump_json(value: Any, default=None) -> str:

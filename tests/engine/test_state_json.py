@@ -14,7 +14,7 @@ import pytest
 from engine import ProcessInstance, WorkflowSerializer, compile_process
 from engine.calendar import TIMEZONE, WorkingCalendar
 from engine.dry_run import dry_run
-from engine.serializer import STATE_FORMAT, load_json
+from engine.serializer import STATE_FORMAT, dump_json, load_json
 from engine.timers import DUE_VALUE, TimerClock
 from processes import CATALOGUE, read_sources
 from tests.engine.conftest import fixture_bytes
@@ -95,6 +95,22 @@ def test_task_data_of_every_kind_is_written_as_before(birth_process, compared):
     restored = ProcessInstance.restore(birth_process, text)
     [ready] = restored.ready_steps()
     assert restored.task_data(ready.task_id)["declaration"] == data["declaration"]
+
+
+def test_payloads_are_written_as_the_standard_library_writes_them():
+    value = {
+        "keys": {1: "one", 2.5: "two and a half", None: "none", "text": "chữ"},
+        "at": datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        "fee": Decimal("12500.50"),
+        "list": (1, 2),
+    }
+
+    def default(item):
+        return item.isoformat() if isinstance(item, datetime) else str(item)
+
+    assert dump_json(value, default) == json.dumps(
+        value, default=default, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def test_a_state_orjson_cannot_read_is_read_by_the_standard_library():
