@@ -126,6 +126,17 @@ def _dossier_lines(page: Page, dossier: DossierInfo) -> None:
     )
 
 
+def _addressed(title: str, agency: AgencyInfo, dossier: DossierInfo, issued_at: datetime) -> Page:
+    """Returns a slip's page opened as the forms about a received dossier open: the header,
+    the agency received the dossier of the applicant, and when it was received."""
+    page = Page(title, subject=dossier.code)
+    page.header(agency.name, place_day=_place_day(agency, issued_at))
+    page.line(f"{agency.name} đã tiếp nhận hồ sơ của:")
+    _dossier_lines(page, dossier)
+    page.line("Thời gian nhận hồ sơ", moment_text(dossier.received_at))
+    return page
+
+
 def _qr(value: str, size_mm: float = 34) -> Drawing:
     widget = QrCodeWidget(value, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
@@ -211,11 +222,7 @@ def supplement_request(
     officer: str = "",
 ) -> bytes:
     """Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (form 02): every missing item at once."""
-    page = Page(SUPPLEMENT, subject=dossier.code)
-    page.header(agency.name, place_day=_place_day(agency, requested_at))
-    page.line(f"{agency.name} đã tiếp nhận hồ sơ của:")
-    _dossier_lines(page, dossier)
-    page.line("Thời gian nhận hồ sơ", moment_text(dossier.received_at))
+    page = _addressed(SUPPLEMENT, agency, dossier, requested_at)
     page.space(2)
     page.line("Yêu cầu bổ sung, hoàn thiện hồ sơ gồm những nội dung sau:")
     page.lines(items)
@@ -240,11 +247,7 @@ def refusal(
     officer: str = "",
 ) -> bytes:
     """Phiếu từ chối tiếp nhận giải quyết hồ sơ (form 03), with the reasons."""
-    page = Page(REFUSAL, subject=dossier.code)
-    page.header(agency.name, place_day=_place_day(agency, refused_at))
-    page.line(f"{agency.name} đã tiếp nhận hồ sơ của:")
-    _dossier_lines(page, dossier)
-    page.line("Thời gian nhận hồ sơ", moment_text(dossier.received_at))
+    page = _addressed(REFUSAL, agency, dossier, refused_at)
     page.space(2)
     page.line(
         "Qua xem xét, cơ quan thông báo không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể"
@@ -267,11 +270,7 @@ def apology(
     signer: str = "",
 ) -> bytes:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả (form 04), signed by the head of the agency."""
-    page = Page(APOLOGY, subject=dossier.code)
-    page.header(agency.name, place_day=_place_day(agency, apologized_at))
-    page.line(f"{agency.name} đã tiếp nhận hồ sơ của:")
-    _dossier_lines(page, dossier)
-    page.line("Thời gian nhận hồ sơ", moment_text(dossier.received_at))
+    page = _addressed(APOLOGY, agency, dossier, apologized_at)
     page.line("Thời gian hẹn trả kết quả giải quyết hồ sơ", moment_text(original_due_at))
     page.space(2)
     page.line(f"Tuy nhiên đến nay, {agency.name} chưa trả kết quả giải quyết hồ sơ cho Ông/Bà.")
@@ -410,11 +409,7 @@ def stop_notice(
     signer: str = "",
 ) -> bytes:
     """Thông báo dừng xử lý hồ sơ (status 8), with the reason."""
-    page = Page(STOP, subject=dossier.code)
-    page.header(agency.name, place_day=_place_day(agency, stopped_at))
-    page.line(f"{agency.name} đã tiếp nhận hồ sơ của:")
-    _dossier_lines(page, dossier)
-    page.line("Thời gian nhận hồ sơ", moment_text(dossier.received_at))
+    page = _addressed(STOP, agency, dossier, stopped_at)
     page.line("Thời gian hẹn trả kết quả", moment_text(dossier.due_at))
     page.space(2)
     page.line(f"{agency.name} thông báo dừng xử lý hồ sơ nêu trên kể từ {moment_text(stopped_at)}.")
